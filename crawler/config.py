@@ -1,0 +1,205 @@
+"""Crawl configs: one TOML file per crawl, validated into frozen dataclasses.
+
+Every error names the file, the key and what was expected, so an archivist can fix the
+file without reading code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class ConfigError(ValueError):
+    """A crawl config that cannot be used; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class TopicConfig:
+    seed_urls: tuple[str, ...] = ()
+    seed_texts: tuple[str, ...] = ()  # globs, relative to the config file
+    keywords: tuple[str, ...] = ()
+    language: str = "id"
+    published_after: date | None = None
+    published_before: date | None = None
+
+
+@dataclass(frozen=True)
+class SourcesConfig:
+    outlets: tuple[str, ...] = ()  # outlet profiles in crawler/sites/
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    start_urls: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()  # extra in-scope domains (subdomains included)
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    max_pages: int = 5000
+    max_depth: int = 4
+
+
+@dataclass(frozen=True)
+class PolitenessConfig:
+    obey_robots: bool = True
+    delay_per_host: float = 2.0
+    concurrent_per_host: int = 2
+    user_agent: str = ""
+
+
+@dataclass(frozen=True)
+class CrawlConfig:
+    name: str
+    topic: TopicConfig = field(default_factory=TopicConfig)
+    sources: SourcesConfig = field(default_factory=SourcesConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    politeness: PolitenessConfig = field(default_factory=PolitenessConfig)
+    path: Path | None = None
+    digest: str = ""  # sha1 of the file's bytes, recorded in every warcinfo
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name}
+        for section in ("topic", "sources", "limits", "politeness"):
+            value = getattr(self, section)
+            out[section] = {f.name: getattr(value, f.name) for f in fields(value)}
+        return out
+
+    def seed_urls_all(self) -> list[str]:
+        """Every URL the crawl starts from, in config order, without repeats."""
+        urls = [*self.sources.start_urls, *self.topic.seed_urls]
+        return list(dict.fromkeys(urls))
+
+    def scope_domains(self) -> list[str]:
+        """Registrable-ish domains the crawl may fetch from (subdomains included)."""
+        hosts = [*self.sources.domains]
+        for url in (*self.seed_urls_all(), *self.sources.feeds, *self.sources.sitemaps):
+            hosts.append(urlsplit(url).hostname or "")
+        return list(dict.fromkeys(_strip_www(h.lower()) for h in hosts if h))
+
+
+def _strip_www(host: str) -> str:
+    return host[4:] if host.startswith("www.") else host
+
+
+_SECTIONS = {
+    "topic": TopicConfig,
+    "sources": SourcesConfig,
+    "limits": LimitsConfig,
+    "politeness": PolitenessConfig,
+}
+_URL_LISTS = {("sources", "feeds"), ("sources", "sitemaps"), ("sources", "start_urls"),
+              ("topic", "seed_urls")}
+
+
+def load_config(path: str | Path) -> CrawlConfig:
+    """Read and validate a crawl config. Raises ConfigError with a one-line message."""
+    path = Path(path)
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read crawl config ({exc.strerror})") from exc
+    try:
+        raw = tomllib.loads(raw_bytes.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
+    return parse_config(raw, path=path, digest=hashlib.sha1(raw_bytes).hexdigest())
+
+
+def parse_config(raw: dict[str, Any], *, path: Path | None = None, digest: str = "") -> CrawlConfig:
+    where = str(path) if path else "config"
+    unknown = set(raw) - {"name", *_SECTIONS}
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key {sorted(unknown)[0]!r}; expected name, "
+            + ", ".join(f"[{s}]" for s in _SECTIONS)
+        )
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{where}: key 'name' must be a non-empty string (the crawl's name)")
+    if not all(c.isalnum() or c in "-_." for c in name):
+        raise ConfigError(f"{where}: key 'name' may hold only letters, digits, '-', '_' and '.'"
+                          f" (it names WARC files); got {name!r}")
+    sections: dict[str, Any] = {}
+    for section, cls in _SECTIONS.items():
+        table = raw.get(section, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: [{section}] must be a table")
+        sections[section] = _build(cls, table, section, where)
+    config = CrawlConfig(name=name, path=path, digest=digest, **sections)
+    _check(config, where)
+    return config
+
+
+def _build(cls: type, table: dict[str, Any], section: str, where: str) -> Any:
+    known = {f.name: f for f in fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(
+                f"{where}: unknown key {section}.{key}; expected one of {', '.join(known)}"
+            )
+        expected = known[key].type
+        values[key] = _coerce(value, str(expected), f"{section}.{key}", where)
+        if (section, key) in _URL_LISTS:
+            for url in values[key]:
+                if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+                    raise ConfigError(f"{where}: {section}.{key} must hold http(s) URLs; "
+                                      f"got {url!r}")
+    return cls(**values)
+
+
+def _coerce(value: Any, expected: str, key: str, where: str) -> Any:
+    def fail(what: str) -> ConfigError:
+        return ConfigError(f"{where}: {key} must be {what}; got {value!r}")
+
+    if expected.startswith("tuple[str"):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail("a list of strings")
+        return tuple(value)
+    if expected == "bool":
+        if not isinstance(value, bool):
+            raise fail("true or false")
+        return value
+    if expected == "int":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise fail("a whole number >= 0")
+        return value
+    if expected == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise fail("a number >= 0")
+        return float(value)
+    if expected == "str":
+        if not isinstance(value, str):
+            raise fail("a string")
+        return value
+    if expected.startswith("date"):
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        raise fail("a date such as 2022-01-01 (no quotes)")
+    raise fail(expected)  # pragma: no cover - a field type this parser does not know
+
+
+def _check(config: CrawlConfig, where: str) -> None:
+    topic, limits = config.topic, config.limits
+    if (topic.published_after and topic.published_before
+            and topic.published_after > topic.published_before):
+        raise ConfigError(f"{where}: topic.published_after is later than topic.published_before")
+    if limits.max_pages == 0:
+        raise ConfigError(f"{where}: limits.max_pages must be at least 1")
+    if config.politeness.concurrent_per_host == 0:
+        raise ConfigError(f"{where}: politeness.concurrent_per_host must be at least 1")
+    if not (config.seed_urls_all() or config.sources.feeds or config.sources.sitemaps
+            or config.sources.outlets):
+        raise ConfigError(
+            f"{where}: nothing to crawl; set sources.start_urls, sources.feeds, "
+            "sources.sitemaps, sources.outlets or topic.seed_urls"
+        )

@@ -1,0 +1,54 @@
+"""Run one crawl in this process (the Twisted reactor runs once per process)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.config import CrawlConfig
+from crawler.spiders.coverage import CoverageSpider
+
+
+@dataclass(frozen=True)
+class CrawlResult:
+    config: CrawlConfig
+    archive: Path
+    stats: dict[str, Any]
+
+    @property
+    def finish_reason(self) -> str:
+        return str(self.stats.get("finish_reason", "unknown"))
+
+
+def crawl_settings(archive: Path, proxy: str | None = None,
+                   overrides: dict[str, Any] | None = None) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("LIPUTAN_ARCHIVE_DIR", str(archive), priority="cmdline")
+    if proxy:
+        settings.set("LIPUTAN_HTTP_PROXY", proxy, priority="cmdline")
+    if not sys.stderr.isatty():
+        settings.set("LOG_LEVEL", "INFO", priority="default")
+    for key, value in (overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def run_crawl(config: CrawlConfig, archive: Path, proxy: str | None = None,
+              overrides: dict[str, Any] | None = None) -> CrawlResult:
+    """Crawl `config` into `archive`; returns the crawl's final stats."""
+    settings = crawl_settings(archive, proxy, overrides)
+    process = CrawlerProcess(settings, install_root_handler=True)
+    # Scrapy's per-component INFO lines drown the progress line on a terminal.
+    logging.getLogger("scrapy.middleware").setLevel(logging.WARNING)
+    crawler = process.create_crawler(CoverageSpider)
+    process.crawl(crawler, config=str(config.path))
+    process.start()
+    stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
+    return CrawlResult(config, archive, stats)

@@ -1,0 +1,1 @@
+"""Liputan's spiders."""

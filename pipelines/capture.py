@@ -1,0 +1,112 @@
+"""WarcCapture: the Scrapy downloader middleware that archives every exchange at the wire.
+
+Ordered at 950, above HttpCompressionMiddleware (590) and RedirectMiddleware (600), it sees
+each response as transferred (still gzip, real status, every header) before anything
+decodes or follows it; robots.txt fetches pass here too. The work is `CrawlArchive`'s.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+
+from pipelines.archive import CrawlArchive
+from pipelines.warc import HttpExchange
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+CAPTURE_ID = "liputan_capture_id"  # request.meta key: the capture row of this response
+_archives: WeakKeyDictionary[Crawler, CrawlArchive] = WeakKeyDictionary()
+
+
+def crawl_archive(crawler: Crawler) -> CrawlArchive:
+    """The crawl's archive, opened on first use and sealed when the spider closes."""
+    archive = _archives.get(crawler)
+    if archive is not None:
+        return archive
+    settings = crawler.settings
+    config = getattr(crawler.spider, "crawl_config", None)
+    name = config.name if config else crawler.spider.name
+    archive = CrawlArchive(
+        root=Path(settings.get("LIPUTAN_ARCHIVE_DIR")),
+        crawl=name,
+        config=config.as_dict() if config else {},
+        warcinfo={
+            "software": f"liputan (Scrapy {scrapy.__version__})",
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "http-header-user-agent": settings.get("USER_AGENT"),
+            "config-digest": f"sha1:{config.digest}" if config and config.digest else "",
+        },
+        max_bytes=settings.getint("LIPUTAN_WARC_MAX_BYTES"),
+        gzip_level=settings.getint("LIPUTAN_WARC_GZIP_LEVEL"),
+    )
+    _archives[crawler] = archive
+
+    def seal(spider: scrapy.Spider, reason: str) -> None:
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        archive.close(status=reason, stats=stats)
+
+    crawler.signals.connect(seal, signal=signals.spider_closed, weak=False)
+    return archive
+
+
+def _headers(headers: scrapy.http.Headers) -> list[tuple[str, str]]:
+    # getlist keeps repeated headers (Set-Cookie); latin-1 keeps the bytes as sent.
+    return [
+        (key.decode("latin-1"), value.decode("latin-1"))
+        for key, values in headers.items()
+        for value in (headers.getlist(key) or values)
+    ]
+
+
+class WarcCapture:
+    """Writes a request and a response (or revisit) record for every downloaded response."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCapture:
+        if not crawler.settings.getbool("LIPUTAN_CAPTURE_ENABLED"):
+            raise NotConfigured("WARC capture is off (LIPUTAN_CAPTURE_ENABLED=False)")
+        return cls(crawler)
+
+    def process_response(self, request: scrapy.Request, response: scrapy.http.Response
+                         ) -> scrapy.http.Response:
+        exchange = HttpExchange(
+            url=response.url,
+            status=response.status,
+            response_headers=_headers(response.headers),
+            body=response.body,
+            method=request.method,
+            request_headers=_headers(request.headers),
+            request_body=request.body or b"",
+            protocol=response.protocol or "HTTP/1.1",
+            ip_address=str(response.ip_address) if response.ip_address else None,
+        )
+        archive = crawl_archive(self.crawler)
+        capture_id = archive.capture(exchange)
+        request.meta[CAPTURE_ID] = capture_id
+        stats = self.crawler.stats
+        stats.inc_value("liputan/captures")
+        stats.set_value("liputan/warc_bytes", archive.counts.bytes_written)
+        if archive.counts.revisits:
+            stats.set_value("liputan/revisits", archive.counts.revisits)
+        return response
+
+    def process_exception(self, request: scrapy.Request, exception: Exception) -> None:
+        if isinstance(exception, IgnoreRequest):
+            return None  # robots.txt or scope decisions: not a fetch
+        reason = f"{type(exception).__name__}: {exception}".strip()
+        crawl_archive(self.crawler).record_failure(request.url, reason[:500])
+        self.crawler.stats.inc_value("liputan/fetch_failures")
+        return None

@@ -1,0 +1,284 @@
+"""The SQLite index (`archive/index.db`): crawls, captures, articles, links, full-text search.
+
+Derived from the WARC files and rebuildable from them (`liputan reindex`). Every capture row
+carries the (warc_file, warc_offset, warc_length) pointer of its record; every article row
+points at its capture. One writer per file, batched in transactions; WAL lets researchers
+query while a crawl writes. Plain Python over sqlite-utils: no Scrapy imports.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from pipelines.extract import Article, Link, PageAnalysis
+from pipelines.warc import CaptureRecord
+
+SCHEMA_VERSION = 1
+
+
+class SearchQueryError(ValueError):
+    """A full-text query SQLite's FTS5 cannot parse."""
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    id: int
+    url: str
+    outlet: str | None
+    title: str | None
+    published_at: str | None
+    snippet: str
+    word_count: int | None
+
+
+class Index:
+    """One index file. Writes go through one connection in batched transactions."""
+
+    def __init__(self, path: Path | str, *, batch_size: int = 500, flush_seconds: float = 1.0):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # check_same_thread=False: the crawl writes from the reactor thread, tests may not.
+        conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        self.conn = conn  # raw connection for writes: sqlite-utils commits each execute()
+        self.db = sqlite_utils.Database(conn)
+        self.db.enable_wal()
+        self.db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at checkpoints
+        self.batch_size = batch_size
+        self.flush_seconds = flush_seconds
+        self._pending = 0
+        self._last_commit = time.monotonic()
+        self.ensure_schema()
+
+    # -- schema -----------------------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        db = self.db
+        if "crawls" not in db.table_names():
+            db["crawls"].create(
+                {"id": int, "name": str, "config": str, "started_at": str, "finished_at": str,
+                 "status": str, "stats": str},
+                pk="id",
+            )
+        if "captures" not in db.table_names():
+            db["captures"].create(
+                {"id": int, "crawl_id": int, "url": str, "status": int, "content_type": str,
+                 "fetched_at": str, "warc_file": str, "warc_offset": int, "warc_length": int,
+                 "record_id": str, "record_type": str, "payload_digest": str,
+                 "revisit_of": int, "error": str},
+                pk="id",
+                foreign_keys=[("crawl_id", "crawls", "id")],
+            )
+            db["captures"].create_index(["record_id"], unique=True)
+            db["captures"].create_index(["url"])
+        if "articles" not in db.table_names():
+            db["articles"].create(
+                {"id": int, "capture_id": int, "url": str, "canonical_url": str, "outlet": str,
+                 "title": str, "author": str, "published_at": str, "date_source": str,
+                 "language": str, "description": str, "tags": str, "text": str,
+                 "word_count": int, "relevance": float, "cluster_id": int,
+                 "extracted_with": str, "indexed_at": str},
+                pk="id",
+                foreign_keys=[("capture_id", "captures", "id")],
+            )
+            db["articles"].create_index(["url"], unique=True)
+            db["articles"].create_index(["outlet", "published_at"])
+            db["articles"].enable_fts(["title", "text"], create_triggers=True,
+                                      tokenize="unicode61 remove_diacritics 2")
+        if "links" not in db.table_names():
+            db["links"].create(
+                {"source_article_id": int, "target_url": str, "anchor": str},
+                foreign_keys=[("source_article_id", "articles", "id")],
+            )
+            db["links"].create_index(["source_article_id"])
+            db["links"].create_index(["target_url"])
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self.db.conn.commit()
+
+    # -- writing ----------------------------------------------------------------------------
+    def start_crawl(self, name: str, config: Mapping[str, Any] | None = None) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO crawls (name, config, started_at, status) VALUES (?, ?, ?, 'running')",
+            [name, json.dumps(config or {}, default=str, ensure_ascii=False), utc_now()],
+        )
+        self.commit()
+        return int(cur.lastrowid)
+
+    def finish_crawl(self, crawl_id: int, status: str, stats: Mapping[str, Any]) -> None:
+        self.conn.execute(
+            "UPDATE crawls SET finished_at=?, status=?, stats=? WHERE id=?",
+            [utc_now(), status, json.dumps(stats, default=str, sort_keys=True), crawl_id],
+        )
+        self.commit()
+
+    def add_capture(
+        self,
+        crawl_id: int,
+        url: str,
+        status: int | None,
+        content_type: str | None,
+        record: CaptureRecord | None = None,
+        *,
+        fetched_at: str | None = None,
+        error: str | None = None,
+    ) -> int:
+        """Record one archived response (or, with no record, a fetch that failed)."""
+        revisit_of = None
+        if record is not None and record.revisit_of:
+            row = self.conn.execute(
+                "SELECT id FROM captures WHERE record_id=?", [record.revisit_of]
+            ).fetchone()
+            revisit_of = row[0] if row else None
+        ref = record.ref if record else None
+        values = [
+            crawl_id, url, status, content_type,
+            record.fetched_at.isoformat() if record else (fetched_at or utc_now()),
+            ref.file if ref else None, ref.offset if ref else None, ref.length if ref else None,
+            ref.record_id if ref else None, record.record_type if record else None,
+            record.payload_digest if record else None, revisit_of, error,
+        ]
+        cur = self.conn.execute(
+            "INSERT INTO captures (crawl_id, url, status, content_type, fetched_at, warc_file,"
+            " warc_offset, warc_length, record_id, record_type, payload_digest, revisit_of,"
+            " error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT(record_id) DO UPDATE SET crawl_id=excluded.crawl_id"
+            " RETURNING id",
+            values,
+        )
+        capture_id = int(cur.fetchone()[0])
+        self._wrote()
+        return capture_id
+
+    def note_capture_error(self, capture_id: int, error: str) -> None:
+        self.conn.execute("UPDATE captures SET error=? WHERE id=?", [error, capture_id])
+        self._wrote()
+
+    def add_article(
+        self, capture_id: int, article: Article, links: Iterable[Link] = (),
+        relevance: float | None = None,
+    ) -> int:
+        """Insert or replace the article at `article.url` and its outgoing links."""
+        row = asdict(article)
+        row["tags"] = json.dumps(list(article.tags), ensure_ascii=False)
+        row.update(capture_id=capture_id, relevance=relevance, indexed_at=utc_now())
+        columns = [c for c in row if c in _ARTICLE_COLUMNS]
+        updates = ", ".join(f"{c}=excluded.{c}" for c in columns if c != "url")
+        cur = self.conn.execute(
+            f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+            f" ON CONFLICT(url) DO UPDATE SET {updates} RETURNING id",
+            [row[c] for c in columns],
+        )
+        article_id = int(cur.fetchone()[0])
+        self.conn.execute("DELETE FROM links WHERE source_article_id=?", [article_id])
+        self.conn.executemany(
+            "INSERT INTO links (source_article_id, target_url, anchor) VALUES (?,?,?)",
+            [(article_id, link.url, link.anchor) for link in links],
+        )
+        self._wrote()
+        return article_id
+
+    def add_analysis(self, capture_id: int, analysis: PageAnalysis,
+                     relevance: float | None = None) -> int | None:
+        """Index what extraction found on a captured page: the article (id returned) or,
+        for a page that failed, the reason on its capture row."""
+        if analysis.error:
+            self.note_capture_error(capture_id, analysis.error)
+        if analysis.article is None:
+            return None
+        return self.add_article(capture_id, analysis.article, analysis.links, relevance)
+
+    def _wrote(self) -> None:
+        self._pending += 1
+        if (self._pending >= self.batch_size
+                or time.monotonic() - self._last_commit >= self.flush_seconds):
+            self.commit()
+
+    def commit(self) -> None:
+        self.conn.commit()
+        self._pending = 0
+        self._last_commit = time.monotonic()
+
+    def close(self) -> None:
+        self.commit()
+        self.conn.close()
+
+    # -- reading ----------------------------------------------------------------------------
+    def search(
+        self, query: str, *, outlet: str | None = None, since: str | None = None,
+        until: str | None = None, limit: int = 20,
+    ) -> list[SearchHit]:
+        """Ranked full-text search over title and text (FTS5 query syntax)."""
+        where, params = ["articles_fts MATCH :q"], {"q": query, "limit": limit}
+        if outlet:
+            where.append("a.outlet = :outlet")
+            params["outlet"] = outlet
+        if since:
+            where.append("substr(a.published_at, 1, 10) >= :since")
+            params["since"] = since
+        if until:
+            where.append("substr(a.published_at, 1, 10) <= :until")
+            params["until"] = until
+        sql = (
+            "SELECT a.id, a.url, a.outlet, a.title, a.published_at,"
+            " snippet(articles_fts, 1, '[', ']', '…', 16) AS snippet, a.word_count"
+            " FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
+            f" WHERE {' AND '.join(where)} ORDER BY articles_fts.rank LIMIT :limit"
+        )
+        try:
+            rows = self.conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc) or "locked" in str(exc):
+                raise
+            # The SQL is fixed; anything else SQLite rejects is the user's FTS5 query.
+            raise SearchQueryError(
+                f"cannot parse search query {query!r} ({exc}); quote phrases and special "
+                f"characters, e.g. '\"{query.replace(chr(34), '')}\"'"
+            ) from exc
+        return [SearchHit(*row) for row in rows]
+
+    def article(self, key: str | int) -> dict[str, Any] | None:
+        """An article row (joined with its capture pointer) by id or URL."""
+        sql = (
+            "SELECT a.*, c.warc_file, c.warc_offset, c.warc_length, c.record_id, c.fetched_at,"
+            " c.status FROM articles a JOIN captures c ON c.id = a.capture_id WHERE "
+        )
+        if isinstance(key, int) or str(key).isdigit():
+            rows = list(self.db.query(sql + "a.id = ?", [int(key)]))
+        else:
+            rows = list(self.db.query(sql + "a.url = ? OR a.canonical_url = ?", [key, key]))
+        return rows[0] if rows else None
+
+    def article_pointers(self) -> Iterator[dict[str, Any]]:
+        """(article, capture pointer) pairs for consistency checks."""
+        yield from self.db.query(
+            "SELECT a.id AS article_id, a.url, c.id AS capture_id, c.url AS capture_url,"
+            " c.warc_file, c.warc_offset, c.warc_length, c.record_id, c.record_type"
+            " FROM articles a JOIN captures c ON c.id = a.capture_id ORDER BY a.id"
+        )
+
+    def capture_pointers(self) -> Iterator[dict[str, Any]]:
+        yield from self.db.query(
+            "SELECT id, url, warc_file, warc_offset, warc_length, record_id, record_type"
+            " FROM captures WHERE warc_file IS NOT NULL ORDER BY id"
+        )
+
+    def counts(self) -> dict[str, int]:
+        return {t: self.db[t].count for t in ("crawls", "captures", "articles", "links")}
+
+
+_ARTICLE_COLUMNS = {
+    "capture_id", "url", "canonical_url", "outlet", "title", "author", "published_at",
+    "date_source", "language", "description", "tags", "text", "word_count", "relevance",
+    "cluster_id", "extracted_with", "indexed_at",
+}

@@ -1,0 +1,71 @@
+"""Crawl configs: valid files load; every mistake is one line naming file, key, expectation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from crawler.config import ConfigError, load_config
+
+GOOD = """
+name = "kaz"
+[topic]
+keywords = ["Kazakhstan", "Tokayev"]
+published_after = 2022-01-01
+published_before = 2022-02-15
+[sources]
+start_urls = ["http://www.kabarnusantara.test/"]
+feeds = ["http://news.harianlangit.test/rss"]
+[limits]
+max_pages = 100
+[politeness]
+delay_per_host = 0
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "crawl.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_valid_config_loads_into_dataclasses(tmp_path):
+    config = load_config(write(tmp_path, GOOD))
+    assert config.name == "kaz"
+    assert config.topic.published_after == date(2022, 1, 1)
+    assert config.limits.max_pages == 100 and config.limits.max_depth == 4
+    assert config.politeness.delay_per_host == 0.0
+    assert config.scope_domains() == ["kabarnusantara.test", "news.harianlangit.test"]
+    assert len(config.digest) == 40
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (GOOD.replace("max_pages = 100", 'max_pages = "many"'),
+         "limits.max_pages must be a whole number"),
+        (GOOD.replace("[limits]", "[limits]\nmax_pagez = 3"), "unknown key limits.max_pagez"),
+        (GOOD.replace('name = "kaz"', 'name = "a b/c"'), "key 'name' may hold only"),
+        (GOOD.replace('feeds = ["http://news.harianlangit.test/rss"]', 'feeds = ["ftp://x"]'),
+         "sources.feeds must hold http(s) URLs"),
+        (GOOD.replace("published_after = 2022-01-01", "published_after = 2023-01-01"),
+         "published_after is later"),
+        (GOOD.replace("published_after = 2022-01-01", 'published_after = "Jan 2022"'),
+         "must be a date"),
+        ("name = [", "invalid TOML"),
+        ('name = "x"\n', "nothing to crawl"),
+    ],
+)
+def test_mistakes_are_named(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert message in str(info.value)
+    assert str(path) in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_file_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "nope.toml")

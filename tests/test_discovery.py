@@ -1,0 +1,84 @@
+"""Feeds, sitemaps and link discovery, on small documents written here."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import date
+
+from crawler.discovery import in_window, parse_feed, parse_sitemap, robots_sitemaps
+from crawler.links import html_links, in_scope
+
+RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>K</title>
+<item><title>Satu</title><link>http://www.k.test/a/1</link>
+<pubDate>Thu, 06 Jan 2022 08:00:00 +0700</pubDate></item>
+<item><title>Dua</title><link>/a/2</link></item></channel></rss>"""
+
+ATOM = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>A</title>
+<link rel="alternate" href="http://www.k.test/atom/1"/><updated>2022-01-07T10:00:00Z</updated>
+</entry></feed>"""
+
+NEWS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+ xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+<url><loc>http://www.k.test/n/1</loc><news:news><news:publication><news:name>K</news:name>
+<news:language>id</news:language></news:publication>
+<news:publication_date>2022-01-05T14:00:00+07:00</news:publication_date>
+<news:title>Judul</news:title></news:news></url></urlset>"""
+
+INDEX = b"""<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<sitemap><loc>http://www.k.test/sitemap-1.xml</loc></sitemap></sitemapindex>"""
+
+
+def test_rss_items_with_dates_and_relative_links():
+    items = parse_feed(RSS, "http://www.k.test/rss")
+    assert [i.url for i in items] == ["http://www.k.test/a/1", "http://www.k.test/a/2"]
+    assert items[0].published.date() == date(2022, 1, 6)
+
+
+def test_atom_entries():
+    (entry,) = parse_feed(ATOM, "http://www.k.test/atom")
+    assert entry.url == "http://www.k.test/atom/1" and entry.title == "A"
+
+
+def test_broken_feed_yields_nothing():
+    assert parse_feed(b"<html>not a feed", "http://www.k.test/") == []
+    assert parse_feed(b"", "http://www.k.test/") == []
+
+
+def test_news_sitemap_and_index_and_gzip():
+    news = parse_sitemap(gzip.compress(NEWS), "http://www.k.test/s.xml.gz")
+    assert news.kind == "urlset"
+    (entry,) = news.entries
+    assert entry.source == "news-sitemap" and entry.title == "Judul"
+    assert entry.published.isoformat() == "2022-01-05T14:00:00+07:00"
+    index = parse_sitemap(INDEX, "http://www.k.test/sitemap.xml")
+    assert index.kind == "index" and index.entries[0].url.endswith("sitemap-1.xml")
+
+
+def test_date_window():
+    news = parse_sitemap(NEWS, "http://www.k.test/")
+    moment = news.entries[0].published
+    assert in_window(moment, date(2022, 1, 1), date(2022, 1, 31))
+    assert not in_window(moment, date(2022, 2, 1), None)
+    assert in_window(None, date(2022, 2, 1), None)
+
+
+def test_robots_sitemap_lines():
+    body = b"User-agent: *\nDisallow: /admin/\nSitemap: http://www.k.test/sitemap.xml\n"
+    assert robots_sitemaps(body) == ["http://www.k.test/sitemap.xml"]
+
+
+def test_html_links_resolve_dedupe_and_skip_non_http():
+    page = """<a href="/a?x=1&amp;y=2">A</a><A HREF='b#frag'>B</A><a class=x href=c>C</a>
+    <a href="javascript:void(0)">J</a><a href="mailto:x@k.test">M</a><a href="/a?x=1&y=2">A2</a>
+    <a href="http://[bad">bad</a>"""
+    assert html_links(page, "http://www.k.test/dir/page") == [
+        "http://www.k.test/a?x=1&y=2", "http://www.k.test/dir/b", "http://www.k.test/dir/c"]
+
+
+def test_scope_includes_subdomains_only():
+    domains = frozenset({"harianlangit.test"})
+    assert in_scope("http://regional.harianlangit.test/x", domains)
+    assert in_scope("http://harianlangit.test/", domains)
+    assert not in_scope("http://evilharianlangit.test/", domains)
+    assert not in_scope("http://example.org/", domains)
