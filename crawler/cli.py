@@ -89,7 +89,10 @@ def _print_summary(result: Any) -> None:
 @click.option("--proxy", help="Send every request through this HTTP proxy.")
 @click.option("--set", "-s", "settings", multiple=True, metavar="KEY=VALUE",
               help="Override a Scrapy or LIPUTAN_* setting (repeatable).")
-def crawl(config_file: Path, archive: Path, proxy: str | None, settings: tuple[str, ...]) -> None:
+@click.option("--stats-json", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the crawl's final stats to this JSON file.")
+def crawl(config_file: Path, archive: Path, proxy: str | None, settings: tuple[str, ...],
+          stats_json: Path | None) -> None:
     """Crawl the sources of CONFIG into the archive (WARC + index).
 
     \b
@@ -104,6 +107,8 @@ def crawl(config_file: Path, archive: Path, proxy: str | None, settings: tuple[s
         raise _fail(str(exc)) from exc
     result = run_crawl(config, archive, proxy=proxy, overrides=_parse_sets(settings))
     _print_summary(result)
+    if stats_json:
+        stats_json.write_text(json.dumps(result.stats, default=str, indent=2, sort_keys=True))
     if result.finish_reason not in ("finished", "closespider_pagecount"):
         raise _fail(f"crawl ended early: {result.finish_reason}")
 
@@ -252,7 +257,7 @@ def show(key: str, archive: Path, raw: bool, as_json: bool) -> None:
         liputan show http://www.kabarnusantara.test/internasional/d-5890123/slug --raw
     """
     from pipelines.index import Index
-    from pipelines.warc import WarcError, read_record
+    from pipelines.warc import WarcError, decode_payload, read_record
 
     index = Index(_index_path(archive))
     try:
@@ -263,13 +268,14 @@ def show(key: str, archive: Path, raw: bool, as_json: bool) -> None:
         raise _fail(f"no article with id or URL {key!r}; find one with `liputan search`")
     if raw:
         try:
-            record, _ = read_record(archive, (row["warc_file"], row["warc_offset"],
-                                              row["warc_length"]))
+            record, payload = read_record(archive, (row["warc_file"], row["warc_offset"],
+                                                    row["warc_length"]))
         except WarcError as exc:
             raise _fail(str(exc)) from exc
+        # Headers exactly as archived; the body with its Content-Encoding undone, readable.
         out = click.get_binary_stream("stdout")
         out.write(record.http_headers.to_bytes())
-        out.write(record.content_stream().read())
+        out.write(decode_payload(payload, record.http_headers))
         return
     if as_json:
         click.echo(json.dumps(row, ensure_ascii=False, indent=2))

@@ -1,0 +1,169 @@
+"""FixtureWeb: the public face of the fixture web (build, start, stop, describe)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from .corpus import generate_corpus, load_corpus
+from .model import Entry
+from .outlets import GENERATED_SECTIONS, HANDWRITTEN, generated_outlets, outlet_for_stem
+from .server import FixtureServer, RequestLog
+from .site import Site
+
+DEFAULT_ARTICLES_PER_OUTLET = 100
+DEFAULT_OUTLETS = 3
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    url: str  # canonical page-1 URL
+    outlet: str
+    site_name: str
+    host: str
+    id: int
+    title: str
+    published: str  # ISO 8601 with the article's own offset
+    author: str
+    source: str
+    language: str
+    topic: str
+    tags: tuple[str, ...]
+    paragraphs: tuple[str, ...]
+    pages: int
+    section: str = ""
+    summary: str = ""
+    updated: str | None = None
+    editor: str = ""
+
+
+class FixtureWeb:
+    """Fictional Indonesian news outlets served on 127.0.0.1 as an HTTP proxy.
+
+    ``FixtureWeb()`` serves the hand-written corpus (``corpus/*.toml``). Passing ``outlets`` or
+    ``articles_per_outlet`` generates a larger web instead, deterministically from ``seed``, with
+    bodies recombined from the corpus paragraphs. Use it as a context manager or call
+    ``start()``/``stop()``.
+    """
+
+    def __init__(self, outlets: int | None = None, articles_per_outlet: int | None = None,
+                 latency: float = 0.0, seed: int = 0, corpus_dir: Path | str | None = None,
+                 log_requests: bool = True, host: str = "127.0.0.1", port: int = 0) -> None:
+        corpus = load_corpus(corpus_dir)
+        if outlets is None and articles_per_outlet is None:
+            known = [k for k in HANDWRITTEN if k in corpus]
+            stems = known + sorted(k for k in corpus if k not in HANDWRITTEN)
+            pairs = [(outlet_for_stem(stem, i), corpus[stem]) for i, stem in enumerate(stems)]
+        else:
+            defs = generated_outlets(outlets or DEFAULT_OUTLETS)
+            arts = generate_corpus(
+                {o.key: GENERATED_SECTIONS[o.style] for o in defs},
+                articles_per_outlet or DEFAULT_ARTICLES_PER_OUTLET, seed, corpus)
+            pairs = [(o, arts[o.key]) for o in defs]
+        self.site = Site(pairs)
+        self.latency = latency
+        self.log_requests = log_requests
+        self._address = (host, port)
+        self._server: FixtureServer | None = None
+        self._thread: threading.Thread | None = None
+        self._articles: list[ArticleInfo] | None = None
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> FixtureWeb:
+        if self._server is None:
+            self._server = FixtureServer(self._address, self.site, self.latency,
+                                         self.log_requests)
+            self._thread = threading.Thread(target=self._server.serve_forever,
+                                            kwargs={"poll_interval": 0.1},
+                                            name="fixtureweb", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server.close_connections()
+            self._server = None
+
+    def __enter__(self) -> FixtureWeb:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- description ---------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the fixture web is not running: call start() first")
+        return self._server.server_address[1]
+
+    @property
+    def proxy_url(self) -> str:
+        return f"http://{self._address[0]}:{self.port}"
+
+    @property
+    def hosts(self) -> list[str]:
+        return self.site.hosts
+
+    @property
+    def outlets(self) -> list[str]:
+        return [s.outlet.key for s in self.site.sites]
+
+    @property
+    def start_urls(self) -> list[str]:
+        return [s.outlet.home_url for s in self.site.sites]
+
+    @property
+    def feeds(self) -> list[str]:
+        return [f"http://{s.outlet.host}{s.outlet.feed_path}" for s in self.site.sites]
+
+    @property
+    def sitemaps(self) -> list[str]:
+        return [f"http://{s.outlet.host}/sitemap.xml" for s in self.site.sites]
+
+    @property
+    def specials(self) -> dict[str, str]:
+        return dict(self.site.specials)
+
+    @property
+    def articles(self) -> list[ArticleInfo]:
+        if self._articles is None:
+            self._articles = [_info(e) for s in self.site.sites for e in s.entries]
+        return list(self._articles)
+
+    @property
+    def requests(self) -> list[RequestLog]:
+        return self._server.requests if self._server is not None else []
+
+    def clear_requests(self) -> None:
+        if self._server is not None:
+            self._server.clear_requests()
+
+    def url_for(self, path: str, outlet: str | None = None) -> str:
+        """Absolute URL of ``path`` on an outlet's main host (the first outlet by default)."""
+        sites = self.site.sites
+        site = next((s for s in sites if s.outlet.key == outlet), None) if outlet else sites[0]
+        if site is None:
+            raise KeyError(f"no outlet {outlet!r}; outlets: {', '.join(self.outlets)}")
+        return f"http://{site.outlet.host}/{path.lstrip('/')}"
+
+    def describe(self) -> dict:
+        """What the CLI prints: enough for a subprocess client to crawl the web."""
+        return {"proxy_url": self.proxy_url, "start_urls": self.start_urls, "feeds": self.feeds,
+                "sitemaps": self.sitemaps, "hosts": self.hosts, "specials": self.specials}
+
+
+def _info(e: Entry) -> ArticleInfo:
+    a = e.art
+    return ArticleInfo(
+        url=e.url, outlet=e.outlet.key, site_name=e.outlet.name, host=e.host, id=a.id,
+        title=a.title, published=a.published.isoformat(), author=a.author, source=a.source,
+        language=a.language, topic=a.topic, tags=a.tags, paragraphs=a.paragraphs, pages=a.pages,
+        section=a.section, summary=a.summary,
+        updated=a.updated.isoformat() if a.updated else None, editor=a.editor,
+    )
