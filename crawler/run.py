@@ -33,8 +33,9 @@ def crawl_settings(archive: Path, proxy: str | None = None,
     settings.set("LIPUTAN_ARCHIVE_DIR", str(archive), priority="cmdline")
     if proxy:
         settings.set("LIPUTAN_HTTP_PROXY", proxy, priority="cmdline")
-    if not sys.stderr.isatty():
-        settings.set("LOG_LEVEL", "INFO", priority="default")
+    if sys.stderr.isatty():
+        # The live progress line says what INFO lines would; keep warnings and errors.
+        settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
     return settings
@@ -44,7 +45,7 @@ def run_crawl(config: CrawlConfig, archive: Path, proxy: str | None = None,
               overrides: dict[str, Any] | None = None) -> CrawlResult:
     """Crawl `config` into `archive`; returns the crawl's final stats."""
     settings = crawl_settings(archive, proxy, overrides)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     # Scrapy's per-component INFO lines drown the progress line on a terminal.
     logging.getLogger("scrapy.middleware").setLevel(logging.WARNING)
     crawler = process.create_crawler(CoverageSpider)

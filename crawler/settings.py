@@ -24,11 +24,13 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 2  # crawl configs raise it (politeness.concurrent_per_host)
 DOWNLOAD_DELAY = 2.0  # per host; crawl configs set it (politeness.delay_per_host)
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # +-50 % around the delay, like a person, not a metronome
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024  # bigger responses are dropped and logged as failures
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 RETRY_TIMES = 2
+# A page yields one item and a few requests; Scrapy starts this many tasks per response.
+CONCURRENT_ITEMS = 16
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False  # opens no port
 LOG_LEVEL = "INFO"

@@ -138,6 +138,7 @@ def _record_bytes(fields: list[tuple[str, str]], block: bytes) -> bytes:
 class _OpenFile:
     final_path: Path
     handle: BinaryIO
+    label: str  # the name WarcRefs use: resolved once, not per record
     size: int = 0
 
 
@@ -266,7 +267,7 @@ class WarcWriter:
         self._current.handle.write(member)
         self._current.handle.flush()  # a crash loses at most the record being written
         self._current.size += len(member)
-        return WarcRef(self._relative(self._current.final_path), offset, len(member), record_id)
+        return WarcRef(self._current.label, offset, len(member), record_id)
 
     def _open_next(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -278,7 +279,7 @@ class WarcWriter:
             if not path.exists() and not _open_name(path).exists():
                 break
         handle = open(_open_name(path), "xb")  # noqa: SIM115 - lives until close()
-        self._current = _OpenFile(path, handle)
+        self._current = _OpenFile(path, handle, warc_label(path, self.root))
         self._append(self._warcinfo(name), "", keep_with_previous=True)
 
     def _warcinfo(self, filename: str) -> bytes:
@@ -297,8 +298,6 @@ class WarcWriter:
             block,
         )
 
-    def _relative(self, path: Path) -> str:
-        return warc_label(path, self.root)
 
 
 def warc_label(path: Path, root: Path) -> str:

@@ -20,7 +20,7 @@ from pipelines.warc import (
     target_uri,
 )
 
-HTML = "<html><body><p>Halo dunia</p></body></html>".encode()
+HTML = b"<html><body><p>Halo dunia</p></body></html>"
 
 
 def make_writer(tmp_path: Path, **kwargs) -> WarcWriter:

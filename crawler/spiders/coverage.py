@@ -66,13 +66,18 @@ class CoverageSpider(scrapy.Spider):
         if url in self.seen or self.budget <= 0 or not in_scope(url, self.scope):
             return None
         self.seen.add(url)
+        try:
+            request = scrapy.Request(url, callback=callback or self.parse, priority=priority,
+                                     meta=meta or None)
+        except ValueError:
+            self.crawler.stats.inc_value("liputan/invalid_urls")
+            return None  # one malformed link must not cost the page its other links
         self.budget -= 1
         if self.budget == 0:
             self.logger.info("page budget of %d reached: no new requests",
                              self.crawl_config.limits.max_pages)
             self.crawler.stats.set_value("liputan/budget_exhausted", True)
-        return scrapy.Request(url, callback=callback or self.parse, priority=priority,
-                              meta=meta or None)
+        return request
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         config = self.crawl_config
