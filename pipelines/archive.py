@@ -3,11 +3,18 @@
 Layout under the archive root:
     index.db                      the SQLite index of every crawl in this archive
     <crawl>/warcs/*.warc.gz       the crawl's WARC files (".open" while written)
+
+Writing happens on one background thread, in arrival order: gzip, SHA-1 and SQLite release
+the GIL, so the crawl's event loop hands an exchange over and goes on downloading. Callers
+name each capture by its response record id, chosen up front, so later work (the article
+found on the page) can refer to it before the row exists.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,11 +22,22 @@ from typing import Any
 
 from pipelines.extract import PageAnalysis
 from pipelines.index import Index
-from pipelines.warc import DEFAULT_GZIP_LEVEL, DEFAULT_MAX_BYTES, HttpExchange, WarcWriter
+from pipelines.warc import (
+    DEFAULT_GZIP_LEVEL,
+    DEFAULT_MAX_BYTES,
+    HttpExchange,
+    WarcWriter,
+    new_record_id,
+)
 
 logger = logging.getLogger(__name__)
 
 INDEX_NAME = "index.db"
+QUEUE_LIMIT = 2000  # pending writes before the crawl waits for the disk (backpressure)
+
+
+class ArchiveError(RuntimeError):
+    """Writing the archive failed (disk full, permissions...): the crawl must stop."""
 
 
 def header_value(headers: Any, name: str) -> str | None:
@@ -62,38 +80,85 @@ class CrawlArchive:
             info={"isPartOf": self.crawl, **self.warcinfo},
             max_bytes=self.max_bytes, gzip_level=self.gzip_level,
         )
+        self.error: BaseException | None = None
+        self._captures: dict[str, int] = {}  # capture key -> row id, until its page is indexed
+        self._queue: queue.Queue = queue.Queue(QUEUE_LIMIT)
+        self._thread = threading.Thread(target=self._run, name=f"archive-{self.crawl}",
+                                        daemon=True)
+        self._thread.start()
 
-    def capture(self, exchange: HttpExchange) -> int:
-        """Archive one exchange; returns its capture id."""
-        record = self.writer.write_exchange(exchange)
-        self.counts.captures += 1
-        self.counts.bytes_written += record.ref.length
-        if record.record_type == "revisit":
-            self.counts.revisits += 1
-        return self.index.add_capture(
-            self.crawl_id, exchange.url, exchange.status,
-            header_value(exchange.response_headers, "content-type"), record,
-        )
+    # -- called from the crawl --------------------------------------------------------------
+    def capture(self, exchange: HttpExchange) -> str:
+        """Queue one exchange for the WARC and the index; returns its capture key."""
+        key = new_record_id()
+        self._put(("capture", key, exchange))
+        return key
 
-    def record_failure(self, url: str, error: str) -> int:
+    def record_failure(self, url: str, error: str) -> str:
         """A fetch that produced no response (timeout, refused, too large): no WARC record,
         but a capture row with the reason, so the gap is visible."""
-        self.counts.failures += 1
-        return self.index.add_capture(self.crawl_id, url, None, None, None, error=error)
+        key = new_record_id()
+        self._put(("failure", key, (url, error)))
+        return key
 
-    def add_analysis(self, capture_id: int, analysis: PageAnalysis,
-                     relevance: float | None = None) -> int | None:
-        """Index what extraction found on a captured page; returns the article id."""
-        self.counts.extraction_errors += bool(analysis.error)
-        article_id = self.index.add_analysis(capture_id, analysis, relevance)
-        self.counts.articles += article_id is not None
-        return article_id
+    def add_analysis(self, key: str, analysis: PageAnalysis,
+                     relevance: float | None = None) -> None:
+        """Queue what extraction found on the page captured under `key`."""
+        self._put(("analysis", key, (analysis, relevance)))
 
     def close(self, status: str = "finished", stats: Mapping[str, Any] | None = None) -> None:
-        self.writer.close()
-        self.index.finish_crawl(self.crawl_id, status, dict(stats or {}))
-        self.index.close()
+        """Drain the queue, seal the WARC file, record the crawl's end."""
+        self._queue.put(None)
+        self._thread.join()
+        try:
+            self.writer.close()
+            if self.error is not None:
+                status = f"{status} (archive error: {self.error})"
+            self.index.finish_crawl(self.crawl_id, status, dict(stats or {}))
+        finally:
+            self.index.close()
         logger.info("archive %s closed: %s", self.crawl, self.counts)
+
+    def _put(self, item: tuple) -> None:
+        if self.error is not None:
+            raise ArchiveError(f"cannot write the archive: {self.error}")
+        self._queue.put(item)
+
+    # -- the writer thread ------------------------------------------------------------------
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self.error is not None:
+                continue  # drain without writing: the crawl is being stopped
+            try:
+                self._apply(*item)
+            except Exception as exc:  # noqa: BLE001 - reported to the crawl, which stops
+                logger.exception("archive write failed")
+                self.error = exc
+
+    def _apply(self, op: str, key: str, payload: Any) -> None:
+        counts = self.counts
+        if op == "capture":
+            exchange: HttpExchange = payload
+            record = self.writer.write_exchange(exchange, response_id=key)
+            counts.captures += 1
+            counts.bytes_written += record.ref.length
+            counts.revisits += record.record_type == "revisit"
+            self._captures[key] = self.index.add_capture(
+                self.crawl_id, exchange.url, exchange.status,
+                header_value(exchange.response_headers, "content-type"), record,
+            )
+        elif op == "failure":
+            url, error = payload
+            counts.failures += 1
+            self.index.add_capture(self.crawl_id, url, None, None, None, error=error)
+        elif op == "analysis":
+            analysis, relevance = payload
+            capture_id = self._captures.pop(key, None)
+            if capture_id is None:
+                raise ArchiveError(f"no capture {key} for an extracted page")
+            counts.extraction_errors += bool(analysis.error)
+            article_id = self.index.add_analysis(capture_id, analysis, relevance)
+            counts.articles += article_id is not None
 
     @property
     def warc_files(self) -> list[Path]:

@@ -15,8 +15,9 @@ from weakref import WeakKeyDictionary
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
-from pipelines.archive import CrawlArchive
+from pipelines.archive import ArchiveError, CrawlArchive
 from pipelines.warc import HttpExchange
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-CAPTURE_ID = "liputan_capture_id"  # request.meta key: the capture row of this response
+CAPTURE_KEY = "liputan_capture"  # request.meta key: the capture (record id) of this response
 _archives: WeakKeyDictionary[Crawler, CrawlArchive] = WeakKeyDictionary()
 
 
@@ -73,6 +74,7 @@ class WarcCapture:
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
+        self._stopping = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCapture:
@@ -94,8 +96,11 @@ class WarcCapture:
             ip_address=str(response.ip_address) if response.ip_address else None,
         )
         archive = crawl_archive(self.crawler)
-        capture_id = archive.capture(exchange)
-        request.meta[CAPTURE_ID] = capture_id
+        try:
+            request.meta[CAPTURE_KEY] = archive.capture(exchange)
+        except ArchiveError as exc:
+            self._stop(exc)
+            raise
         stats = self.crawler.stats
         stats.inc_value("liputan/captures")
         stats.set_value("liputan/warc_bytes", archive.counts.bytes_written)
@@ -103,10 +108,21 @@ class WarcCapture:
             stats.set_value("liputan/revisits", archive.counts.revisits)
         return response
 
+    def _stop(self, exc: ArchiveError) -> None:
+        # Crawling on without an archive would lose every page: stop, say why.
+        logger.error("%s; stopping the crawl", exc)
+        engine = self.crawler.engine
+        if engine is not None and not self._stopping:
+            self._stopping = True
+            deferred_from_coro(engine.close_spider_async(reason="archive_error"))
+
     def process_exception(self, request: scrapy.Request, exception: Exception) -> None:
         if isinstance(exception, IgnoreRequest):
             return None  # robots.txt or scope decisions: not a fetch
         reason = f"{type(exception).__name__}: {exception}".strip()
-        crawl_archive(self.crawler).record_failure(request.url, reason[:500])
+        try:
+            crawl_archive(self.crawler).record_failure(request.url, reason[:500])
+        except ArchiveError as exc:
+            self._stop(exc)
         self.crawler.stats.inc_value("liputan/fetch_failures")
         return None

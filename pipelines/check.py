@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 
 from pipelines.archive import INDEX_NAME
 from pipelines.index import Index
@@ -39,13 +38,20 @@ def warc_files(root: Path) -> Iterator[Path]:
 
 
 def check_digests(path: Path, report: CheckReport) -> None:
-    """Recompute block and payload digests of every record, as `warcio check` does."""
+    """Recompute block and payload digests of every record, as `warcio check` does, and
+    notice a file that ends inside a record (warcio stops there quietly)."""
+    end = 0
     try:
         with open(path, "rb") as fh:
             iterator = ArchiveIterator(fh, check_digests=True)
             for record in iterator:
                 iterator.read_to_end(record)
+                if getattr(record.raw_stream, "limit", 0) > 0:
+                    report.problems.append(f"{path}: truncated inside the record at offset "
+                                           f"{iterator.get_record_offset()}")
+                    return
                 report.records += 1
+                end = iterator.get_record_offset() + iterator.get_record_length()
                 checker = record.digest_checker
                 if checker.passed is False:
                     record_id = record.rec_headers.get_header("WARC-Record-ID")
@@ -53,8 +59,11 @@ def check_digests(path: Path, report: CheckReport) -> None:
                         f"{path}: record {record_id} at offset {iterator.get_record_offset()}:"
                         f" {'; '.join(str(p) for p in checker.problems) or 'digest mismatch'}"
                     )
-    except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
-        report.problems.append(f"{path}: unreadable after {report.records} records ({exc})")
+            fh.seek(end)
+            if fh.read(64).strip():
+                report.problems.append(f"{path}: truncated or damaged after offset {end}")
+    except Exception as exc:  # noqa: BLE001 - any failure to read is a finding, not a crash
+        report.problems.append(f"{path}: unreadable after offset {end} ({exc or type(exc)})")
 
 
 def check_pointers(root: Path, index: Index, report: CheckReport) -> None:

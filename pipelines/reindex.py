@@ -119,10 +119,13 @@ def reindex(
 def _captures(path: Path, root: Path, index: Index, crawl_id: int,
               report: ReindexReport) -> Iterator[_Page]:
     label = warc_label(path, root)
+    known = 0
     try:
         for stored in iter_records(path):
             report.records += 1
             record = stored.record
+            # ARC files open with a filedesc:// record; warcio reads any text line as ARC.
+            known += record.format == "warc" or target_uri(record).startswith("filedesc:")
             if record.rec_type not in ("response", "revisit") or record.http_headers is None:
                 continue
             url = target_uri(record)
@@ -136,7 +139,11 @@ def _captures(path: Path, root: Path, index: Index, crawl_id: int,
                 yield _Page(capture_id, url, stored.content, content_type)
     except WarcError as exc:
         report.problems.append(str(exc))
-        logger.warning("%s", exc)
+        logger.debug("%s", exc)
+        return
+    if not known:
+        report.problems.append(f"{path}: not a WARC or ARC file")
+        return
 
 
 def _batches(items: Iterable[_Page], size: int) -> Iterator[list[_Page]]:

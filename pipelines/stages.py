@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 class CapturedPage:
     """An archived HTML page on its way to extraction and the index."""
 
-    capture_id: int
+    capture: str  # the capture key WarcCapture put in request.meta
     url: str
     body: bytes  # Content-Decoded by Scrapy; charset handled by extraction
     content_type: str | None
@@ -93,13 +93,11 @@ class IndexPipeline:
         if not isinstance(item, CapturedPage) or item.analysis is None:
             return item
         stats = self.crawler.stats
-        article_id = crawl_archive(self.crawler).add_analysis(
-            item.capture_id, item.analysis, item.relevance
-        )
+        crawl_archive(self.crawler).add_analysis(item.capture, item.analysis, item.relevance)
         if item.analysis.error:
             stats.inc_value("liputan/extraction_errors")
             logger.warning("extraction failed for %s: %s", item.url, item.analysis.error)
-        if article_id is not None:
+        if item.analysis.article is not None:
             stats.inc_value("liputan/articles")
         else:
             stats.inc_value(f"liputan/pages/{item.analysis.kind}")

@@ -166,14 +166,16 @@ class WarcWriter:
     closed_files: list[Path] = field(default_factory=list, init=False)
 
     # -- public -----------------------------------------------------------------------------
-    def write_exchange(self, exchange: HttpExchange) -> CaptureRecord:
+    def write_exchange(self, exchange: HttpExchange, response_id: str | None = None
+                       ) -> CaptureRecord:
         """Append the request and response records of one exchange; identical payloads
-        seen earlier in this crawl become revisit records pointing at the original."""
+        seen earlier in this crawl become revisit records pointing at the original.
+        `response_id` lets the caller choose the response record's id in advance."""
         fetched_at = exchange.fetched_at or self.clock()
         date = warc_date(fetched_at)
         http_head = http_response_block(exchange)
         payload_digest = sha1_digest(exchange.body)
-        response_id = self.record_ids()
+        response_id = response_id or self.record_ids()
         original = self._seen_payloads.get(payload_digest) if self._dedupable(exchange) else None
 
         fields = [
@@ -368,12 +370,18 @@ def iter_records(path: Path) -> Iterator[StoredRecord]:
             try:
                 for record in iterator:
                     content = record.raw_stream.read()
+                    if getattr(record.raw_stream, "limit", 0) > 0:
+                        # Fewer bytes than Content-Length: the file ends inside this record.
+                        raise WarcError(f"{path}: truncated inside the record at offset "
+                                        f"{iterator.offset}")
                     if _decodes(record):
                         content = decode_payload(content, record.http_headers)
                     stored = StoredRecord(record, iterator.get_record_offset(),
                                           iterator.get_record_length(), content)
                     end = stored.offset + stored.length
                     yield stored
+            except WarcError:
+                raise
             except Exception as exc:  # noqa: BLE001 - warcio fails in many ways on damage
                 raise WarcError(f"{path}: damaged after offset {end} ({exc or type(exc)})"
                                 ) from exc

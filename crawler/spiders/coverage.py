@@ -16,7 +16,7 @@ from scrapy.http import Response
 from crawler.config import CrawlConfig, load_config
 from crawler.discovery import in_window, parse_feed, parse_sitemap
 from crawler.links import html_links, in_scope
-from pipelines.capture import CAPTURE_ID
+from pipelines.capture import CAPTURE_KEY
 from pipelines.extract import decode_html, is_html
 from pipelines.stages import CapturedPage
 
@@ -94,8 +94,8 @@ class CoverageSpider(scrapy.Spider):
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         if not is_html(content_type, response.body[:512]):
             return
-        if CAPTURE_ID in response.meta:
-            yield CapturedPage(response.meta[CAPTURE_ID], response.url, response.body,
+        if CAPTURE_KEY in response.meta:
+            yield CapturedPage(response.meta[CAPTURE_KEY], response.url, response.body,
                                content_type)
         text = decode_html(response.body, content_type)
         for url in html_links(text, response.url):
