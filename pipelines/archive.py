@@ -4,17 +4,15 @@ Layout under the archive root:
     index.db                      the SQLite index of every crawl in this archive
     <crawl>/warcs/*.warc.gz       the crawl's WARC files (".open" while written)
 
-Writing happens on one background thread, in arrival order: gzip, SHA-1 and SQLite release
-the GIL, so the crawl's event loop hands an exchange over and goes on downloading. Callers
-name each capture by its response record id, chosen up front, so later work (the article
-found on the page) can refer to it before the row exists.
+Callers name each capture by its response record id (the capture key), so the article found
+on a page later refers to its capture without holding database ids. Writes are synchronous:
+a background writer thread was measured slower (GIL contention with the event loop).
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-import threading
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +31,6 @@ from pipelines.warc import (
 logger = logging.getLogger(__name__)
 
 INDEX_NAME = "index.db"
-QUEUE_LIMIT = 2000  # pending writes before the crawl waits for the disk (backpressure)
 
 
 class ArchiveError(RuntimeError):
@@ -82,12 +79,8 @@ class CrawlArchive:
         )
         self.error: BaseException | None = None
         self._captures: dict[str, int] = {}  # capture key -> row id, until its page is indexed
-        self._queue: queue.Queue = queue.Queue(QUEUE_LIMIT)
-        self._thread = threading.Thread(target=self._run, name=f"archive-{self.crawl}",
-                                        daemon=True)
-        self._thread.start()
 
-    # -- called from the crawl --------------------------------------------------------------
+    # -- public --------------------------------------------------------------
     def capture(self, exchange: HttpExchange) -> str:
         """Queue one exchange for the WARC and the index; returns its capture key."""
         key = new_record_id()
@@ -107,9 +100,7 @@ class CrawlArchive:
         self._put(("analysis", key, (analysis, relevance)))
 
     def close(self, status: str = "finished", stats: Mapping[str, Any] | None = None) -> None:
-        """Drain the queue, seal the WARC file, record the crawl's end."""
-        self._queue.put(None)
-        self._thread.join()
+        """Seal the WARC file, record the crawl's end."""
         try:
             self.writer.close()
             if self.error is not None:
@@ -122,18 +113,12 @@ class CrawlArchive:
     def _put(self, item: tuple) -> None:
         if self.error is not None:
             raise ArchiveError(f"cannot write the archive: {self.error}")
-        self._queue.put(item)
-
-    # -- the writer thread ------------------------------------------------------------------
-    def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
-            if self.error is not None:
-                continue  # drain without writing: the crawl is being stopped
-            try:
-                self._apply(*item)
-            except Exception as exc:  # noqa: BLE001 - reported to the crawl, which stops
-                logger.exception("archive write failed")
-                self.error = exc
+        try:
+            self._apply(*item)
+        except (OSError, ArchiveError, sqlite3.Error) as exc:
+            logger.exception("archive write failed")
+            self.error = exc
+            raise ArchiveError(f"cannot write the archive: {exc}") from exc
 
     def _apply(self, op: str, key: str, payload: Any) -> None:
         counts = self.counts
