@@ -11,6 +11,9 @@ LIPUTAN_ARCHIVE_DIR = "archive"  # root of WARC files (<crawl>/warcs/) and index
 LIPUTAN_CAPTURE_ENABLED = True  # write every exchange to WARC and the index
 LIPUTAN_EXTRACT_ENABLED = True  # extract articles (trafilatura) in a process pool
 LIPUTAN_EXTRACT_WORKERS = 0  # extraction processes; 0 = one per available core
+# Extraction workers run this much nicer than the crawl: the event loop is the one serial
+# path, so it gets the CPU first (measured +20 % pages/s on 2 cores); workers catch up.
+LIPUTAN_EXTRACT_NICENESS = 10
 LIPUTAN_WARC_MAX_BYTES = 1_000_000_000  # roll over to a new WARC file past this size
 LIPUTAN_WARC_GZIP_LEVEL = 6  # per-record gzip level; 9 costs ~1.7x the CPU for <1 % space
 LIPUTAN_HTTP_PROXY = ""  # send every request through this HTTP proxy (the fixture web)

@@ -7,6 +7,7 @@ all cores and the pipeline only awaits the result: the reactor keeps downloading
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -37,10 +38,18 @@ class CapturedPage:
     relevance: float | None = None
 
 
-def extraction_pool(workers: int) -> ProcessPoolExecutor:
+def _lower_priority(niceness: int) -> None:
+    # The event loop is the crawl's one serial path; workers can lag a little without harm.
+    with contextlib.suppress(OSError):
+        os.nice(niceness)
+
+
+def extraction_pool(workers: int, niceness: int = 0) -> ProcessPoolExecutor:
     """Worker processes started by spawn: forking a process that runs a reactor and
     threads can deadlock on locks held at fork time."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_lower_priority if niceness else None,
+                               initargs=(niceness,) if niceness else ())
 
 
 def default_workers() -> int:
@@ -49,9 +58,10 @@ def default_workers() -> int:
 
 
 class ExtractPipeline:
-    def __init__(self, crawler: Crawler, workers: int):
+    def __init__(self, crawler: Crawler, workers: int, niceness: int = 0):
         self.crawler = crawler
         self.workers = workers
+        self.niceness = niceness
         self.pool: ProcessPoolExecutor | None = None
 
     @classmethod
@@ -59,10 +69,11 @@ class ExtractPipeline:
         settings = crawler.settings
         if not settings.getbool("LIPUTAN_EXTRACT_ENABLED"):
             raise NotConfigured("extraction is off (LIPUTAN_EXTRACT_ENABLED=False)")
-        return cls(crawler, settings.getint("LIPUTAN_EXTRACT_WORKERS") or default_workers())
+        return cls(crawler, settings.getint("LIPUTAN_EXTRACT_WORKERS") or default_workers(),
+                   settings.getint("LIPUTAN_EXTRACT_NICENESS"))
 
     def open_spider(self) -> None:
-        self.pool = extraction_pool(self.workers)
+        self.pool = extraction_pool(self.workers, niceness=self.niceness)
 
     async def process_item(self, item: object) -> object:
         if not isinstance(item, CapturedPage) or self.pool is None:
