@@ -197,9 +197,14 @@ def _check(config: CrawlConfig, where: str) -> None:
         raise ConfigError(f"{where}: limits.max_pages must be at least 1")
     if config.politeness.concurrent_per_host == 0:
         raise ConfigError(f"{where}: politeness.concurrent_per_host must be at least 1")
-    if not (config.seed_urls_all() or config.sources.feeds or config.sources.sitemaps
-            or config.sources.outlets):
+    if config.sources.outlets:
+        # Refuse rather than ignore: a crawl that silently skipped its outlets loses coverage.
+        raise ConfigError(
+            f"{where}: sources.outlets needs outlet profiles, which this version does not ship"
+            " yet; list the outlets' start_urls, feeds and sitemaps instead"
+        )
+    if not (config.seed_urls_all() or config.sources.feeds or config.sources.sitemaps):
         raise ConfigError(
             f"{where}: nothing to crawl; set sources.start_urls, sources.feeds, "
-            "sources.sitemaps, sources.outlets or topic.seed_urls"
+            "sources.sitemaps or topic.seed_urls"
         )

@@ -55,6 +55,7 @@ def test_valid_config_loads_into_dataclasses(tmp_path):
          "must be a date"),
         ("name = [", "invalid TOML"),
         ('name = "x"\n', "nothing to crawl"),
+        (GOOD.replace("[sources]", '[sources]\noutlets = ["detik"]'), "needs outlet profiles"),
     ],
 )
 def test_mistakes_are_named(tmp_path, text, message):
