@@ -144,10 +144,3 @@ class CrawlArchive:
             counts.extraction_errors += bool(analysis.error)
             article_id = self.index.add_analysis(capture_id, analysis, relevance)
             counts.articles += article_id is not None
-
-    @property
-    def warc_files(self) -> list[Path]:
-        files = list(self.writer.closed_files)
-        if self.writer.current_file:
-            files.append(self.writer.current_file)
-        return files

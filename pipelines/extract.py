@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urljoin
 
 import lxml.html
 import trafilatura
@@ -136,28 +136,6 @@ def parse_html(html: str) -> lxml.html.HtmlElement:
                                              parser=lxml.html.HTMLParser(encoding="utf-8"))
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"unparseable HTML ({exc})") from exc
-
-
-def page_links(tree: lxml.html.HtmlElement, base_url: str) -> list[Link]:
-    """Every distinct http(s) link of a page, absolute, fragment removed, in page order."""
-    base = tree.xpath("string(//base/@href)") or base_url
-    seen: dict[str, Link] = {}
-    for anchor in tree.iterfind(".//a[@href]"):
-        url = absolute_url(anchor.get("href", ""), base)
-        if url and url not in seen:
-            seen[url] = Link(url, " ".join(anchor.text_content().split())[:300])
-    return list(seen.values())
-
-
-def absolute_url(href: str, base: str) -> str | None:
-    href = href.strip()
-    if not href or href.startswith(("javascript:", "mailto:", "tel:", "#", "data:")):
-        return None
-    try:
-        url = urldefrag(urljoin(base, href))[0]
-    except ValueError:
-        return None
-    return url if url.startswith(("http://", "https://")) else None
 
 
 @dataclass
@@ -396,7 +374,3 @@ def analyse_page(body: bytes, url: str, content_type: str | None = None) -> Page
     if article is None:
         return PageAnalysis("page")
     return PageAnalysis("article", article, tuple(links))
-
-
-def url_host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()

@@ -273,9 +273,6 @@ class Index:
             " FROM captures WHERE warc_file IS NOT NULL ORDER BY id"
         )
 
-    def counts(self) -> dict[str, int]:
-        return {t: self.db[t].count for t in ("crawls", "captures", "articles", "links")}
-
 
 _ARTICLE_COLUMNS = {
     "capture_id", "url", "canonical_url", "outlet", "title", "author", "published_at",
