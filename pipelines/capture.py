@@ -119,7 +119,8 @@ class WarcCapture:
     def process_exception(self, request: scrapy.Request, exception: Exception) -> None:
         if isinstance(exception, IgnoreRequest):
             return None  # robots.txt or scope decisions: not a fetch
-        reason = f"{type(exception).__name__}: {exception}".strip()
+        name = type(exception).__name__
+        reason = f"{name}: {exception}" if str(exception).strip() else name
         try:
             crawl_archive(self.crawler).record_failure(request.url, reason[:500])
         except ArchiveError as exc:

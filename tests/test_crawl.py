@@ -216,3 +216,17 @@ def test_scrapy_crawl_works_from_repo_root(web, tmp_path):
     assert result.returncode == 0, result.stderr
     assert list(tmp_path.rglob("*.warc.gz"))
     assert db(tmp_path).execute("SELECT count(*) FROM captures").fetchone()[0] >= 15
+
+
+def test_oversized_responses_are_recorded_as_failed_captures(web, tmp_path):
+    result = liputan("crawl", str(REPO / "crawls" / "demo.toml"), "--archive", str(tmp_path),
+                     "--proxy", web.proxy_url, "-s", "DOWNLOAD_MAXSIZE=5000",
+                     "-s", "LOG_LEVEL=CRITICAL")
+    assert result.returncode == 0, result.stderr
+    conn = db(tmp_path)
+    failed = conn.execute("SELECT url, error FROM captures WHERE error IS NOT NULL"
+                          " AND warc_file IS NULL").fetchall()
+    assert failed, "responses over DOWNLOAD_MAXSIZE leave a capture row with the reason"
+    assert all(row["error"].startswith("DownloadCancelledError") for row in failed)
+    assert any("larger than download max size" in row["error"] for row in failed)
+    assert "http://www.kabarnusantara.test/" in {row["url"] for row in failed}
