@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,22 +83,36 @@ class CrawlArchive:
 
     # -- public --------------------------------------------------------------
     def capture(self, exchange: HttpExchange) -> str:
-        """Queue one exchange for the WARC and the index; returns its capture key."""
+        """Write one exchange to the WARC and the index; returns its capture key."""
         key = new_record_id()
-        self._put(("capture", key, exchange))
+        with self._writing():
+            record = self.writer.write_exchange(exchange, response_id=key)
+            self.counts.captures += 1
+            self.counts.bytes_written += record.ref.length
+            self.counts.revisits += record.record_type == "revisit"
+            self._captures[key] = self.index.add_capture(
+                self.crawl_id, exchange.url, exchange.status,
+                header_value(exchange.response_headers, "content-type"), record,
+            )
         return key
 
-    def record_failure(self, url: str, error: str) -> str:
+    def record_failure(self, url: str, error: str) -> None:
         """A fetch that produced no response (timeout, refused, too large): no WARC record,
         but a capture row with the reason, so the gap is visible."""
-        key = new_record_id()
-        self._put(("failure", key, (url, error)))
-        return key
+        with self._writing():
+            self.counts.failures += 1
+            self.index.add_capture(self.crawl_id, url, None, None, None, error=error)
 
     def add_analysis(self, key: str, analysis: PageAnalysis,
                      relevance: float | None = None) -> None:
-        """Queue what extraction found on the page captured under `key`."""
-        self._put(("analysis", key, (analysis, relevance)))
+        """Index what extraction found on the page captured under `key`."""
+        with self._writing():
+            capture_id = self._captures.pop(key, None)
+            if capture_id is None:
+                raise ArchiveError(f"no capture {key} for an extracted page")
+            self.counts.extraction_errors += bool(analysis.error)
+            article_id = self.index.add_analysis(capture_id, analysis, relevance)
+            self.counts.articles += article_id is not None
 
     def close(self, status: str = "finished", stats: Mapping[str, Any] | None = None) -> None:
         """Seal the WARC file, record the crawl's end."""
@@ -110,37 +125,14 @@ class CrawlArchive:
             self.index.close()
         logger.info("archive %s closed: %s", self.crawl, self.counts)
 
-    def _put(self, item: tuple) -> None:
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A failed write stops all later ones: crawling on without an archive loses pages."""
         if self.error is not None:
             raise ArchiveError(f"cannot write the archive: {self.error}")
         try:
-            self._apply(*item)
+            yield
         except (OSError, ArchiveError, sqlite3.Error) as exc:
             logger.exception("archive write failed")
             self.error = exc
             raise ArchiveError(f"cannot write the archive: {exc}") from exc
-
-    def _apply(self, op: str, key: str, payload: Any) -> None:
-        counts = self.counts
-        if op == "capture":
-            exchange: HttpExchange = payload
-            record = self.writer.write_exchange(exchange, response_id=key)
-            counts.captures += 1
-            counts.bytes_written += record.ref.length
-            counts.revisits += record.record_type == "revisit"
-            self._captures[key] = self.index.add_capture(
-                self.crawl_id, exchange.url, exchange.status,
-                header_value(exchange.response_headers, "content-type"), record,
-            )
-        elif op == "failure":
-            url, error = payload
-            counts.failures += 1
-            self.index.add_capture(self.crawl_id, url, None, None, None, error=error)
-        elif op == "analysis":
-            analysis, relevance = payload
-            capture_id = self._captures.pop(key, None)
-            if capture_id is None:
-                raise ArchiveError(f"no capture {key} for an extracted page")
-            counts.extraction_errors += bool(analysis.error)
-            article_id = self.index.add_analysis(capture_id, analysis, relevance)
-            counts.articles += article_id is not None
