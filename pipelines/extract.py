@@ -13,13 +13,18 @@ import codecs
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import lru_cache
-from urllib.parse import urljoin
+from urllib.parse import urlsplit
 
 import lxml.html
 import trafilatura
 from lxml import etree
+
+from pipelines import dates
+from pipelines.cleanup import clean_paragraphs, prune_page
+from pipelines.language import detect_language
+from pipelines.urls import canonical_url
 
 ARTICLE_TYPES = {
     "newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
@@ -49,6 +54,8 @@ class Article:
     canonical_url: str | None = None
     outlet: str | None = None
     author: str | None = None
+    editor: str | None = None
+    source: str | None = None  # news agency credited ("Sumber: AFP")
     published_at: str | None = None
     date_source: str | None = None
     language: str | None = None
@@ -144,15 +151,29 @@ class PageMeta:
 
     types: set[str] = field(default_factory=set)
     og_type: str | None = None
-    title: str | None = None
+    headline: str | None = None  # JSON-LD
+    titles: list[str] = field(default_factory=list)  # og:title, twitter:title, <title>
     site_name: str | None = None
+    publisher: str | None = None
     canonical_url: str | None = None
     author: str | None = None
-    published: str | None = None
-    published_source: str | None = None
+    editor: str | None = None
+    ld_published: str | None = None
+    meta_published: str | None = None
+    date_lines: list[str] = field(default_factory=list)  # visible date lines, best first
     description: str | None = None
     language: str | None = None
     tags: list[str] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        """Names the outlet goes by on this page, for stripping them from titles."""
+        return [n for n in (self.site_name, self.publisher) if n]
+
+
+_PUBLISHED_META = ("article:published_time", "og:published_time", "datepublished", "pubdate",
+                   "publishdate", "publish-date", "publish_date", "dc.date.issued", "dc.date",
+                   "content_publisheddate", "date", "sailthru.date", "parsely-pub-date")
 
 
 def read_meta(tree: lxml.html.HtmlElement) -> PageMeta:
@@ -171,28 +192,71 @@ def read_meta(tree: lxml.html.HtmlElement) -> PageMeta:
     meta.og_type = props.get("og:type", "").lower() or None
     if meta.og_type == "article":
         meta.types.add("article")
-    meta.title = meta.title or props.get("og:title") or props.get("twitter:title")
-    meta.site_name = meta.site_name or props.get("og:site_name")
+    title_el = tree.find(".//title")
+    meta.titles = [t for t in (props.get("og:title"), props.get("twitter:title"),
+                               title_el.text_content() if title_el is not None else None) if t]
+    meta.site_name = props.get("og:site_name") or props.get("application-name")
     meta.author = meta.author or props.get("author") or props.get("article:author")
+    if meta.author and meta.author.startswith(("http://", "https://")):
+        meta.author = None  # article:author is often a profile URL, not a name
+    meta.editor = meta.editor or props.get("editor")
     meta.description = props.get("og:description") or props.get("description")
-    for key in ("article:published_time", "pubdate", "publishdate", "datepublished",
-                "dc.date.issued", "date"):
-        if not meta.published and props.get(key):
-            meta.published, meta.published_source = props[key], f"meta:{key}"
+    meta.meta_published = next((props[k] for k in _PUBLISHED_META if props.get(k)), None)
     canonical = tree.find(".//link[@rel='canonical']")
     meta.canonical_url = (canonical.get("href") if canonical is not None else None) or props.get(
         "og:url")
     meta.language = (tree.get("lang") or props.get("og:locale") or "").split("-")[0].split(
         "_")[0].lower() or None
     meta.tags = list(dict.fromkeys(meta.tags + tags))
+    meta.date_lines = _date_lines(tree)
     return meta
+
+
+_DATE_WORDS = frozenset({"date", "time", "tanggal", "tgl", "waktu", "publish", "published",
+                         "pubdate", "posted", "dateline", "datetime", "timestamp", "jam"})
+_CLASS_SPLIT = re.compile(r"[\s_\-]+")
+
+
+def _date_lines(tree: lxml.html.HtmlElement) -> list[str]:
+    """Visible date lines near the headline: those after the <h1> first, then those before.
+
+    Many portals print today's date in their header, so lines before the headline rank
+    last; dates inside the article prose ("Kamis (6/1/2022)") are never candidates.
+    """
+    before: list[str] = []
+    after: list[str] = []
+    seen_h1 = False
+    body = tree.find("body")
+    if body is None:
+        return []
+    for el in body.iter():
+        tag = el.tag
+        if tag == "h1":
+            seen_h1 = True
+            continue
+        if not isinstance(tag, str) or tag in ("p", "script", "style", "a"):
+            continue
+        if tag == "time":
+            text = " ".join(filter(None, (el.get("datetime"), el.text_content())))
+        else:
+            words = {w for attr in ("class", "id") for w in _CLASS_SPLIT.split(
+                (el.get(attr) or "").lower())}
+            if not words & _DATE_WORDS:
+                continue
+            text = el.text_content()
+        text = " ".join(text.split())
+        if text and len(text) <= 120:
+            (after if seen_h1 else before).append(text)
+        if len(after) >= 4:
+            break
+    return after + before[::-1]
 
 
 def _json_ld(tree: lxml.html.HtmlElement) -> list[dict]:
     found: list[dict] = []
     for script in tree.iterfind(".//script[@type='application/ld+json']"):
         try:
-            data = json.loads(script.text or "")
+            data = json.loads(script.text or "", strict=False)
         except ValueError:
             continue  # outlets ship broken JSON-LD often enough: ignore, never fail
         stack = data if isinstance(data, list) else [data]
@@ -222,16 +286,19 @@ def _merge_json_ld(meta: PageMeta, data: dict) -> None:
     if not kinds & ARTICLE_TYPES:
         return
     meta.types |= kinds
-    meta.title = meta.title or (data.get("headline") if isinstance(data.get("headline"), str)
-                                else None)
-    authors = _names(data.get("author"))
+    if not meta.headline and isinstance(data.get("headline"), str):
+        meta.headline = data["headline"]
+    authors = [a.strip() for a in _names(data.get("author")) if a.strip()]
     if authors and not meta.author:
         meta.author = ", ".join(dict.fromkeys(authors))
+    editors = _names(data.get("editor"))
+    if editors and not meta.editor:
+        meta.editor = ", ".join(dict.fromkeys(editors))
     publisher = _names(data.get("publisher"))
-    if publisher and not meta.site_name:
-        meta.site_name = publisher[0]
-    if isinstance(data.get("datePublished"), str) and not meta.published:
-        meta.published, meta.published_source = data["datePublished"], "json-ld"
+    if publisher and not meta.publisher:
+        meta.publisher = publisher[0]
+    if isinstance(data.get("datePublished"), str) and not meta.ld_published:
+        meta.ld_published = data["datePublished"]
     keywords = data.get("keywords")
     if isinstance(keywords, str):
         meta.tags.extend(k.strip() for k in keywords.split(",") if k.strip())
@@ -239,62 +306,144 @@ def _merge_json_ld(meta: PageMeta, data: dict) -> None:
         meta.tags.extend(k.strip() for k in keywords if isinstance(k, str) and k.strip())
 
 
-def clean_title(title: str | None, site_name: str | None) -> str | None:
-    """Drop the outlet's name that <title> and og:title usually carry."""
+# -- titles -----------------------------------------------------------------------------------
+_TITLE_SEPARATORS = re.compile(r"\s+[-|–—·•»:]\s+|\s*\|\s*|(?<=\w):\s+")
+_PAGE_SUFFIX = re.compile(r"\s+halaman\s+(all|\d+)$", re.I)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def _host_brands(url: str) -> set[str]:
+    """"kompas.com" -> {"kompascom", "kompas"}: outlets put their domain in titles."""
+    host = (urlsplit(url).hostname or "").lower()
+    labels = [x for x in host.split(".") if x not in ("www", "m", "amp", "mobile")]
+    brands = set()
+    if labels:
+        brands.add(_squash(".".join(labels)))
+        core = [x for x in labels if x not in ("com", "co", "id", "net", "org", "or", "go",
+                                                "ac", "web", "news", "my", "test")]
+        if core:
+            brands.add(_squash(core[-1]))
+            brands.add(_squash("".join(core)))
+    return {b for b in brands if len(b) >= 3}
+
+
+def _is_outlet_name(segment: str, names: set[str]) -> bool:
+    squashed = _squash(segment)
+    if not squashed:
+        return True
+    for name in names:
+        if squashed == name or (squashed.startswith(name) and len(squashed) - len(name) <= 8):
+            return True  # "Harian Langit Online", "Kompas.com", "Republika Online"
+    return False
+
+
+def clean_title(title: str | None, names: list[str] | tuple[str, ...] = (),
+                url: str = "") -> str | None:
+    """The headline without the outlet's name that <title> and og:title usually carry.
+
+    Only a leading or trailing segment (split on " - ", " | ", ": " …) that *is* an outlet
+    name goes, so "Rusia - Ukraina Sepakat …" keeps its dash.
+    """
     if not title:
         return None
-    title = " ".join(title.split())
-    if site_name:
-        for sep in (" - ", " | ", " – ", " — ", " : "):
-            if title.endswith(sep + site_name):
-                title = title[: -len(sep + site_name)]
-            if title.startswith(site_name + sep):
-                title = title[len(site_name + sep):]
+    title = _PAGE_SUFFIX.sub("", " ".join(title.split()))
+    known = {_squash(n) for n in names if n and len(_squash(n)) >= 3} | _host_brands(url)
+    for _ in range(3):
+        parts = _TITLE_SEPARATORS.split(title)
+        seps = _TITLE_SEPARATORS.findall(title)
+        if len(parts) < 2:
+            break
+        if _is_outlet_name(parts[-1], known):
+            title = title[: len(title) - len(parts[-1]) - len(seps[-1])]
+        elif _is_outlet_name(parts[0], known):
+            title = title[len(parts[0]) + len(seps[0]):]
+        else:
+            break
+        title = _PAGE_SUFFIX.sub("", title.strip())
     return title.strip() or None
 
 
-def normalise_date(value: str | None) -> str | None:
-    """ISO 8601 as the page declared it, keeping its UTC offset."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
-    except ValueError:
-        return None
+def best_title(meta: PageMeta, fallback: str | None, url: str) -> str | None:
+    """JSON-LD headline first (rarely carries the outlet), then og:title, <title>."""
+    names = meta.names
+    for candidate in (meta.headline, *meta.titles, fallback):
+        title = clean_title(candidate, names, url)
+        if title:
+            return title
+    return None
+
+
+# -- dates ------------------------------------------------------------------------------------
+def publication_date(meta: PageMeta, url: str, captured_at: datetime | None,
+                     tz: timezone = dates.WIB) -> tuple[str | None, str | None]:
+    """(ISO 8601 date, which source won): JSON-LD, meta, URL, visible text, relative."""
+    visible = " ".join(meta.date_lines)
+    tz = dates.zone_in(visible) or tz
+    for value, source in ((meta.ld_published, "json-ld"), (meta.meta_published, "meta")):
+        found = dates.parse_iso(value, tz)
+        if found:
+            return found, source
+    from_text = next((d for d in map(lambda t: dates.parse_text(t, tz), meta.date_lines) if d),
+                     None)
+    from_url = dates.date_from_url(url)
+    if from_url:
+        # The URL knows the day; a visible line for the same day also knows the time.
+        if from_text and from_text[:10] == from_url and len(from_text) > 10:
+            return from_text, "text"
+        return from_url, "url"
+    if from_text:
+        return from_text, "text"
+    for line in meta.date_lines:
+        found = dates.parse_relative(line, captured_at, tz)
+        if found:
+            return found, "relative"
+    return None, None
 
 
 # -- extraction -----------------------------------------------------------------------------
-def _body_text(body: etree._Element | None) -> tuple[str, list[Link]]:
-    """Paragraph text and in-body links from trafilatura's output tree."""
+def _paragraphs(body: etree._Element | None) -> tuple[list[str], list[Link]]:
+    """Paragraph texts and in-body links from trafilatura's output tree."""
     if body is None:
-        return "", []
+        return [], []
     paragraphs: list[str] = []
     links: list[Link] = []
+    if body.text and body.text.strip():
+        paragraphs.append(" ".join(body.text.split()))
     for el in body:
-        if el.tag not in _BLOCK_TAGS:
-            continue
-        for ref in el.iter("ref"):
-            target = ref.get("target")
-            if target and target.startswith(("http://", "https://")):
-                links.append(Link(target, " ".join("".join(ref.itertext()).split())))
-        text = " ".join("".join(el.itertext()).split())
-        if text:
-            paragraphs.append(text)
-    return "\n\n".join(paragraphs), links
+        if el.tag in _BLOCK_TAGS:
+            for ref in el.iter("ref"):
+                target = ref.get("target")
+                if target and target.startswith(("http://", "https://")):
+                    links.append(Link(target, " ".join("".join(ref.itertext()).split())))
+            text = " ".join("".join(el.itertext()).split())
+            if text:
+                paragraphs.append(text)
+        # Text trafilatura leaves between blocks (after a heading, say) is body text too.
+        if el.tail and el.tail.strip():
+            paragraphs.append(" ".join(el.tail.split()))
+    return paragraphs, links
 
 
-def _drop_leading_title(text: str, title: str | None) -> str:
+def _drop_leading_title(paragraphs: list[str], title: str | None) -> list[str]:
     """trafilatura keeps the <h1> as the first paragraph: the title is metadata."""
-    first, sep, rest = text.partition("\n\n")
-    if title and first.casefold() == title.casefold():
-        return rest
-    return text
+    if title:
+        key = _squash(title)
+        for i, paragraph in enumerate(paragraphs[:3]):
+            if _squash(paragraph) == key:
+                return paragraphs[:i] + paragraphs[i + 1:]
+    return paragraphs
 
 
-def extract_article(html: str, url: str) -> Article | None:
-    """The article on an HTML page, or None when the page holds no article text."""
-    article, _ = _extract(html, url, require_article=False)
+def extract_article(html: str, url: str, *,
+                    captured_at: datetime | None = None) -> Article | None:
+    """The article on an HTML page, or None when the page holds no article text.
+
+    `captured_at` resolves relative dates ("2 jam lalu"); give the capture time.
+    """
+    article, _ = _extract(html, url, require_article=False, captured_at=captured_at)
     return article
 
 
@@ -305,12 +454,17 @@ FALLBACK_BELOW_WORDS = 120
 
 def _trafilatura(tree: lxml.html.HtmlElement, url: str, *, with_metadata: bool, fast: bool):
     return trafilatura.bare_extraction(
-        tree, url=url, with_metadata=with_metadata, include_links=True, include_comments=False,
+        tree, url=url, with_metadata=with_metadata, include_links=False, include_comments=False,
         include_tables=False, deduplicate=False, fast=fast,
     )
 
 
-def _extract(html: str, url: str, *, require_article: bool) -> tuple[Article | None, list[Link]]:
+def _word_count(paragraphs: list[str]) -> int:
+    return sum(len(p.split()) for p in paragraphs)
+
+
+def _extract(html: str, url: str, *, require_article: bool,
+             captured_at: datetime | None = None) -> tuple[Article | None, list[Link]]:
     tree = parse_html(html)
     meta = read_meta(tree)
     marked = bool(meta.types & ARTICLE_TYPES)
@@ -318,37 +472,42 @@ def _extract(html: str, url: str, *, require_article: bool) -> tuple[Article | N
         return None, []  # the page says it is something else: a homepage, a section
     # trafilatura's own metadata pass costs ~15 % of extraction: only when the page's
     # structured data leaves gaps. Its fallback extractors cost ~20 %: only when needed.
-    need_meta = not (meta.title and meta.published and meta.site_name)
+    published, date_source = publication_date(meta, url, captured_at)
+    need_meta = not ((meta.headline or meta.titles) and published and meta.site_name)
     if not need_meta:  # trafilatura's metadata pass reads <script> (JSON-LD): keep them then
         etree.strip_elements(tree, *_PRUNE_TAGS, with_tail=False)
+    prune_page(tree)
     document = _trafilatura(tree, url, with_metadata=need_meta, fast=True)
-    text, links = _body_text(document.body if document else None)
-    if marked and len(text.split()) < FALLBACK_BELOW_WORDS:
-        thorough = _trafilatura(parse_html(html), url, with_metadata=need_meta, fast=False)
+    paragraphs, links = _paragraphs(document.body if document else None)
+    if (marked or not paragraphs) and _word_count(paragraphs) < FALLBACK_BELOW_WORDS:
+        again = parse_html(html)
+        prune_page(again)
+        thorough = _trafilatura(again, url, with_metadata=need_meta, fast=False)
         if thorough is not None:
-            alt_text, alt_links = _body_text(thorough.body)
-            if len(alt_text) > len(text):
-                document, text, links = thorough, alt_text, alt_links
+            alt, alt_links = _paragraphs(thorough.body)
+            if _word_count(alt) > _word_count(paragraphs):
+                document, paragraphs, links = thorough, alt, alt_links
     if document is None:
         return None, []
-    title = clean_title(meta.title or document.title, meta.site_name or document.sitename)
-    text = _drop_leading_title(text, title)
-    words = len(text.split())
+    title = best_title(meta, document.title, url)
+    paragraphs, byline = clean_paragraphs(_drop_leading_title(paragraphs, title))
+    text = "\n\n".join(paragraphs)
+    words = _word_count(paragraphs)
     if not text or (require_article and not marked and words < MIN_WORDS_UNMARKED):
         return None, []
-    published = normalise_date(meta.published)
-    date_source = meta.published_source if published else None
     if not published and document.date:
-        published, date_source = document.date, "trafilatura"
+        published, date_source = document.date, "htmldate"
     return Article(
         url=url,
-        canonical_url=urljoin(url, meta.canonical_url) if meta.canonical_url else None,
-        outlet=meta.site_name or document.sitename,
+        canonical_url=canonical_url(url, meta.canonical_url),
+        outlet=meta.site_name or meta.publisher or document.sitename,
         title=title,
-        author=meta.author or document.author,
+        author=meta.author or byline.author or document.author,
+        editor=meta.editor or byline.editor,
+        source=byline.source,
         published_at=published,
         date_source=date_source,
-        language=meta.language,
+        language=detect_language(f"{title or ''}. {text}", meta.language),
         description=meta.description or document.description,
         tags=tuple(meta.tags or (document.tags or [])),
         text=text,
@@ -357,7 +516,8 @@ def _extract(html: str, url: str, *, require_article: bool) -> tuple[Article | N
     ), links
 
 
-def analyse_page(body: bytes, url: str, content_type: str | None = None) -> PageAnalysis:
+def analyse_page(body: bytes, url: str, content_type: str | None = None,
+                 captured_at: datetime | None = None) -> PageAnalysis:
     """Classify and extract one archived response body (already Content-Decoded).
 
     Never raises for bad input: failures come back as `PageAnalysis.error` so the caller
@@ -366,7 +526,8 @@ def analyse_page(body: bytes, url: str, content_type: str | None = None) -> Page
     if not is_html(content_type, body):
         return PageAnalysis("other")
     try:
-        article, links = _extract(decode_html(body, content_type), url, require_article=True)
+        article, links = _extract(decode_html(body, content_type), url, require_article=True,
+                                  captured_at=captured_at)
     except ExtractionError as exc:
         return PageAnalysis("page", error=str(exc))
     except Exception as exc:  # noqa: BLE001 - third-party parser bugs must not stop a crawl
@@ -374,3 +535,9 @@ def analyse_page(body: bytes, url: str, content_type: str | None = None) -> Page
     if article is None:
         return PageAnalysis("page")
     return PageAnalysis("article", article, tuple(links))
+
+
+def article_from_bytes(body: bytes, url: str, content_type: str | None = None,
+                       captured_at: datetime | None = None) -> Article | None:
+    """The article in a saved page's raw bytes: what `liputan extract FILE` runs."""
+    return extract_article(decode_html(body, content_type), url, captured_at=captured_at)

@@ -1,0 +1,305 @@
+"""Extraction quality and speed on real pages, beside plain trafilatura in the same run.
+
+    python benchmarks/extraction.py --data ../shared/data/id-slasherrb
+    python benchmarks/extraction.py --data ../shared/data          # every known set under it
+
+A dataset is recognised by its directory name:
+
+  id-slasherrb              body text (paragraphs glued without separator: compared as tokens)
+  id-tisorlawan-detik       title, date, author and body paragraphs for 1.html; URLs for the rest
+  id-fundus-mediaindonesia  title, date, authors, body paragraphs (gzip pages)
+  id-htmldate-dates         publication dates
+  bench-scrapinghub-article-extraction
+                            articleBody; scored with that benchmark's metric (4-gram shingles)
+
+Per set and extractor it prints body precision/recall/F1 (averaged per page), title exact-match
+accuracy (whitespace-normalised), date accuracy (a date-only expectation checks the day, a
+timestamp the instant), pages with leftover boilerplate phrases, and docs/s (one core, decoding
+included). "plain" is `trafilatura.bare_extraction(html, url=url, with_metadata=True)` with its
+defaults. "liputan" is exactly what `liputan extract FILE --url URL` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import trafilatura  # noqa: E402
+
+from pipelines.extract import article_from_bytes  # noqa: E402
+
+# Phrases that are never article prose on an Indonesian news page: a page whose extracted
+# text still holds one counts as "boilerplate left".
+BOILERPLATE = re.compile(
+    r"baca juga\s*:|\bbaca juga\b|lihat juga\s*:|simak juga\s*:|\bADVERTISEMENT\b"
+    r"|SCROLL TO CONTINUE|^\s*bagikan\s*$|ikuti kami di|^\s*halaman\s+\d+(\s+\d+)*\s*$"
+    r"|^\s*selanjutnya\s*$|loading\.\.\.|\bA A A\b|copyright\s*©|©\s*\d{4}|all rights reserved"
+    r"|hak cipta dilindungi|^\s*tags?\s*:|^\s*(terkini|terpopuler)\s*$",
+    re.I | re.M,
+)
+_WORD = re.compile(r"\w+", re.U)
+
+
+@dataclass
+class Case:
+    name: str
+    path: Path
+    url: str
+    body: str | None = None  # expected text; None = no body ground truth
+    glued: bool = False  # expectation glues paragraphs without a separator
+    title: str | None = None
+    date: str | None = None
+
+
+@dataclass
+class Result:
+    text: str
+    title: str | None
+    date: str | None
+
+
+@dataclass
+class Score:
+    precision: list[float] = field(default_factory=list)
+    recall: list[float] = field(default_factory=list)
+    f1: list[float] = field(default_factory=list)
+    titles: list[bool] = field(default_factory=list)
+    dates: list[bool] = field(default_factory=list)
+    boilerplate: list[str] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    docs: int = 0
+
+
+# -- datasets ----------------------------------------------------------------------------------
+def _json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_slasherrb(root: Path) -> Iterator[Case]:
+    for name, info in sorted(_json(root / "ground_truth.json").items()):
+        body = (root / info["expected_body_file"]).read_text(encoding="utf-8")
+        yield Case(name, root / name, info["url"], body=body.replace("\n", ""), glued=True)
+
+
+def load_tisorlawan(root: Path) -> Iterator[Case]:
+    for name, info in sorted(_json(root / "ground_truth.json").items()):
+        body = "\n".join(info["paragraphs"]) if info.get("paragraphs") else None
+        yield Case(name, root / name, info["url"], body=body, title=info.get("title"),
+                   date=info.get("published_date"))
+
+
+def load_fundus(root: Path) -> Iterator[Case]:
+    for info_file in sorted(root.glob("meta*.info")):
+        suffix = info_file.name[len("meta"):-len(".info")]
+        truth = _json(root / f"MediaIndonesia{suffix}.json")["V1"]
+        paragraphs = [p for section in truth["body"]["sections"] for p in section["paragraphs"]]
+        for name, info in _json(info_file).items():
+            yield Case(name, root / name, info["url"], body="\n".join(paragraphs),
+                       title=truth.get("title"), date=truth.get("publishing_date"))
+
+
+def load_htmldate(root: Path) -> Iterator[Case]:
+    for name, info in sorted(_json(root / "ground_truth_dates.json").items()):
+        yield Case(name, root / name, info["url"], date=info["date"])
+
+
+def load_zyte(root: Path) -> Iterator[Case]:
+    for page_id, info in sorted(_json(root / "ground-truth.json").items()):
+        yield Case(page_id, root / "html" / f"{page_id}.html.gz", info.get("url") or "",
+                   body=info.get("articleBody") or "")
+
+
+DATASETS: dict[str, Callable[[Path], Iterator[Case]]] = {
+    "id-slasherrb": load_slasherrb,
+    "id-tisorlawan-detik": load_tisorlawan,
+    "id-fundus-mediaindonesia": load_fundus,
+    "id-htmldate-dates": load_htmldate,
+    "bench-scrapinghub-article-extraction": load_zyte,
+}
+SHINGLED = {"bench-scrapinghub-article-extraction"}
+
+
+def read_page(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
+# -- extractors --------------------------------------------------------------------------------
+def run_liputan(html: bytes, url: str) -> Result:
+    article = article_from_bytes(html, url)
+    if article is None:
+        return Result("", None, None)
+    return Result(article.text, article.title, article.published_at)
+
+
+def run_plain(html: bytes, url: str) -> Result:
+    doc = trafilatura.bare_extraction(html, url=url or None, with_metadata=True)
+    if doc is None:
+        return Result("", None, None)
+    return Result(doc.text or "", doc.title, doc.date)
+
+
+EXTRACTORS = {"liputan": run_liputan, "plain": run_plain}
+
+
+# -- scoring -----------------------------------------------------------------------------------
+def tokens(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def shingles(text: str, n: int = 4) -> Counter:
+    words = tokens(text)
+    return Counter(tuple(words[i:i + n]) for i in range(max(len(words) - n + 1, 0)))
+
+
+def prf(predicted: Counter, expected: Counter) -> tuple[float, float, float]:
+    if not predicted and not expected:
+        return 1.0, 1.0, 1.0
+    overlap = sum((predicted & expected).values())
+    precision = overlap / sum(predicted.values()) if predicted else 0.0
+    recall = overlap / sum(expected.values()) if expected else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def same_date(found: str | None, expected: str) -> bool:
+    if not found:
+        return False
+    try:
+        want = datetime.fromisoformat(expected.replace(" ", "T"))
+        got = datetime.fromisoformat(found.replace(" ", "T"))
+    except ValueError:
+        return False
+    if len(expected) <= 10:  # a day, not an instant
+        return got.date() == want.date()
+    if got.tzinfo is None or want.tzinfo is None:
+        return got.replace(tzinfo=None) == want.replace(tzinfo=None)
+    return got == want
+
+
+def normalise_ws(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def evaluate(set_name: str, cases: list[Case], extractor: Callable, repeat: int) -> Score:
+    score = Score()
+    pages = [(case, read_page(case.path)) for case in cases]
+    started = time.perf_counter()
+    results = []
+    for _ in range(repeat):
+        results = [extractor(html, case.url) for case, html in pages]
+    score.seconds = time.perf_counter() - started
+    score.docs = len(pages) * repeat
+    for (case, _html), result in zip(pages, results, strict=True):
+        if case.body is not None:
+            text = result.text.replace("\n", "") if case.glued else result.text
+            if set_name in SHINGLED:
+                p, r, f = prf(shingles(text), shingles(case.body))
+            else:
+                p, r, f = prf(Counter(tokens(text)), Counter(tokens(case.body)))
+            score.precision.append(p)
+            score.recall.append(r)
+            score.f1.append(f)
+            if f < 0.98:
+                score.misses.append(f"{case.name}: body F1 {f:.3f} (P {p:.3f} R {r:.3f})")
+        if case.title is not None:
+            ok = normalise_ws(result.title) == normalise_ws(case.title)
+            score.titles.append(ok)
+            if not ok:
+                score.misses.append(f"{case.name}: title {result.title!r}")
+        if case.date is not None:
+            ok = same_date(result.date, case.date)
+            score.dates.append(ok)
+            if not ok:
+                score.misses.append(f"{case.name}: date {result.date!r} want {case.date!r}")
+        if set_name not in SHINGLED and (hit := BOILERPLATE.search(result.text)):
+            score.boilerplate.append(f"{case.name}: {hit.group(0).strip()!r}")
+    return score
+
+
+def mean(values: list) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def summary(score: Score) -> dict:
+    return {
+        "pages": len(score.f1) or None,
+        "precision": mean(score.precision), "recall": mean(score.recall), "f1": mean(score.f1),
+        "title_accuracy": mean(score.titles), "titles": len(score.titles),
+        "date_accuracy": mean(score.dates), "dates": len(score.dates),
+        "boilerplate_pages": len(score.boilerplate),
+        "docs_per_s": score.docs / score.seconds if score.seconds else None,
+    }
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def find_sets(data: Path) -> list[tuple[str, Path]]:
+    if data.name in DATASETS:
+        return [(data.name, data)]
+    found = [(name, data / name) for name in DATASETS if (data / name).is_dir()]
+    if not found:
+        raise SystemExit(f"error: no known dataset at {data} (expected one of: "
+                         f"{', '.join(DATASETS)})")
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, required=True, action="append",
+                        help="a dataset directory, or a directory holding several")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="passes over each set for the docs/s figure (default 3)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--verbose", "-v", action="store_true", help="list every miss")
+    args = parser.parse_args(argv)
+    sets = [found for data in args.data for found in find_sets(data)]
+    report: dict[str, dict] = {}
+    # One warm-up call so imports and lazy model loads are not billed to the first set.
+    warm = ("<html><body><article><p>" + "Pemerintah menyampaikan keterangan resmi. " * 30
+            + "</p></article></body></html>").encode()
+    run_liputan(warm, "http://example.test/")
+    run_plain(warm, "http://example.test/")
+    for set_name, root in sets:
+        cases = list(DATASETS[set_name](root))
+        report[set_name] = {}
+        for name, extractor in EXTRACTORS.items():
+            score = evaluate(set_name, cases, extractor, args.repeat)
+            report[set_name][name] = summary(score)
+            if args.verbose and not args.json:
+                for line in score.misses + [f"boilerplate {b}" for b in score.boilerplate]:
+                    print(f"  [{set_name} {name}] {line}")
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    header = (f"{'dataset':38} {'extractor':8} {'pages':>5} {'P':>6} {'R':>6} {'F1':>6} "
+              f"{'title':>9} {'date':>9} {'boiler':>6} {'docs/s':>7}")
+    print(header)
+    print("-" * len(header))
+    for set_name, by_extractor in report.items():
+        for name, s in by_extractor.items():
+            title = f"{_fmt(s['title_accuracy'], 2)}/{s['titles']}" if s["titles"] else "-"
+            date = f"{_fmt(s['date_accuracy'], 2)}/{s['dates']}" if s["dates"] else "-"
+            print(f"{set_name:38} {name:8} {s['pages'] or '-':>5} {_fmt(s['precision']):>6} "
+                  f"{_fmt(s['recall']):>6} {_fmt(s['f1']):>6} {title:>9} {date:>9} "
+                  f"{s['boilerplate_pages']:>6} {_fmt(s['docs_per_s'], 1):>7}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

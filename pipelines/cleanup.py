@@ -1,0 +1,246 @@
+"""The Indonesian-news clean-up around trafilatura.
+
+Two passes, both rules about how news pages are built, never about one page:
+
+* `prune_page(tree)` before extraction removes widgets by what their class/id says they are
+  (related lists, share bars, tags, comments, ads, font-size and "loading" widgets), inline
+  promos ("Baca juga: ...") and teaser cards, but never an element holding most of the
+  page's paragraph text, so a misnamed article container survives.
+* `clean_paragraphs(paragraphs)` after extraction drops promo, pagination, photo-credit,
+  copyright and tag lines, repeated paragraphs and repeated bodies, and moves bylines
+  ("Penulis:", "Editor:", "Sumber: AFP") into metadata.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+
+from pipelines import dates
+
+# Words in a class or id that name a non-article widget. Compared against whole words of the
+# attribute (split on space, "-" and "_"), so "detail__body-tag" matches "tag" but
+# "stage" does not.
+WIDGET_WORDS = frozenset({
+    "related", "terkait", "populer", "popular", "terpopuler", "terkini", "bacajuga",
+    "readalso", "readmore", "recommend", "recommended", "recommendation", "rekomendasi",
+    "share", "sharing", "sharer", "social", "sosmed", "socmed", "tag", "tags", "tagging",
+    "komentar", "comment", "comments", "disqus", "advert", "advertisement", "ads", "ad",
+    "iklan", "banner", "newsletter", "subscribe", "breadcrumb", "breadcrumbs", "paging",
+    "pagination", "pager", "widget", "sidebar", "footer", "loading", "loader", "fontsize",
+    "textsize", "resize", "zoom", "promo", "trending", "topik", "gambas", "caption",
+    "figcaption", "keterangan", "credit", "credits", "rating", "rate",
+})
+_WORD_SPLIT = re.compile(r"[\s_\-]+")
+_BLOCKS = {"figcaption", "p", "div", "li", "ul", "ol", "section", "aside", "blockquote",
+           "table", "tr", "td", "figure", "span", "strong", "b", "em", "h2", "h3", "h4", "h5",
+           "h6", "center"}
+_CONTAINERS = {"p", "div", "li", "section", "aside", "blockquote", "td", "figure", "center",
+               "h2", "h3", "h4", "h5", "h6"}
+# "Baca juga", "Lihat juga", "Simak juga", "Tonton juga", "Simak video", "Saksikan video",
+# "Baca selengkapnya", "Baca berita lainnya", "Klik untuk baca"
+PROMO_LEAD = re.compile(
+    r"^\W*(baca|lihat|simak|tonton|saksikan|cek|klik)\s+"
+    r"(juga|pula|video|berita|selengkapnya|artikel|lainnya|di\b|untuk\b|:)", re.I)
+PROMO_MAX_WORDS = 45
+# An element holding this share of the page's paragraph text is the article, whatever its
+# class says: never prune it.
+ARTICLE_SHARE = 0.4
+
+
+def _class_words(el: etree._Element) -> set[str]:
+    words: set[str] = set()
+    for attr in ("class", "id"):
+        value = el.get(attr)
+        if value:
+            words.update(w for w in _WORD_SPLIT.split(value.lower()) if w)
+    return words
+
+
+def _text_len(el: etree._Element) -> int:
+    return sum(len(t) for t in el.itertext())
+
+
+def _words(el: etree._Element) -> int:
+    return len(" ".join(el.itertext()).split())
+
+
+def _remove(el: etree._Element) -> None:
+    """Drop an element but keep its tail text (it belongs to the parent's flow)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail and tail.strip():
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def prune_page(tree: etree._Element) -> None:
+    """Remove widgets, inline promos and teaser cards from a parsed page, in place."""
+    # Comments first, keeping their tail: CMS editors leave <!--StartFragment--> inside
+    # paragraphs, and trafilatura drops the text that follows such a comment.
+    etree.strip_tags(tree, etree.Comment)
+    body = tree.find("body")
+    if body is None:
+        return
+    p_total = sum(_text_len(p) for p in body.iter("p")) or 1
+    text_total = _text_len(body) or 1
+    doomed: list[etree._Element] = []
+    for el in body.iter(*_BLOCKS):
+        words = _class_words(el)
+        if el.tag == "figcaption" or words & WIDGET_WORDS:
+            doomed.append(el)
+            continue
+        text = el.text
+        if text and PROMO_LEAD.match(text):
+            doomed.append(_promo_block(el))
+        elif el.tag in ("li", "article") and _is_teaser(el):
+            doomed.append(el)
+    seen: set[int] = set()
+    for el in doomed:
+        if el is None or id(el) in seen:
+            continue
+        seen.add(id(el))
+        if el.getparent() is None or el.tag in ("body", "html", "main", "article"):
+            continue
+        if (sum(_text_len(p) for p in el.iter("p")) / p_total >= ARTICLE_SHARE
+                or _text_len(el) / text_total >= ARTICLE_SHARE
+                or next(el.iter("h1"), None) is not None):
+            continue
+        _remove(el)
+
+
+def _promo_block(el: etree._Element) -> etree._Element | None:
+    """The block an inline promo lives in: its paragraph, list item or box, if short."""
+    block = el
+    while block is not None and block.tag not in _CONTAINERS:
+        block = block.getparent()
+    if block is None or _words(block) > PROMO_MAX_WORDS:
+        return None
+    return block
+
+
+def _is_teaser(el: etree._Element) -> bool:
+    """A listing card: a heading that is a link to another story, plus at most a blurb."""
+    for heading in el.iter("h2", "h3", "h4", "h5", "h6"):
+        link_text = sum(_text_len(a) for a in heading.iter("a"))
+        if link_text and link_text >= 0.8 * _text_len(heading):
+            return _words(el) < 80
+    return False
+
+
+# -- paragraph rules --------------------------------------------------------------------------
+@dataclass
+class Byline:
+    author: str | None = None
+    editor: str | None = None
+    source: str | None = None
+
+
+_LINE_DROP = re.compile(
+    r"""^(?:
+        advertisement|advertisment|iklan|scroll\s+to\s+continue(\s+with\s+content)?
+      | bagikan(\s+(artikel|berita|ke|via)\b.*)?|share(\s+this)?|salin\s+(tautan|link)
+      | loading\.*|memuat\.*|(a\s*){2,3}
+      | halaman(\s+\d+)+(\s+selanjutnya)?|halaman\s+(selanjutnya|berikutnya|sebelumnya)
+      | (\d+\s+)+selanjutnya|selanjutnya|sebelumnya|berikutnya|next|prev(ious)?
+      | tags?|tags?\s*:.*|topik\s*:.*|kata\s+kunci\s*:.*
+      | terkini|terpopuler|berita\s+terkini|berita\s+terpopuler|berita\s+terkait|artikel\s+terkait
+      | copyright\b.*|hak\s+cipta\s+dilindungi.*|©.*|.*\ball\s+rights\s+reserved\.?
+      | ikuti\s+(kami|kanal|berita|akun|update).*|follow\s+us\b.*
+      | (cek|dapatkan|simak)\s+(berita|update|informasi)\b.*\b(google\s+news|whatsapp|telegram).*
+      | \[gambas:[^\]]*\]
+      | \(\s*[a-z]{2,5}(\s*/\s*[a-z]{2,5})+\s*\)   # detik initials "(nvc/ega)"
+    )\s*$""",
+    re.I | re.X,
+)
+# Photo credits and captions: "Foto: ANTARA/Fulan", "FOTO: ...", "(KOMPAS.com/NAMA)",
+# "Ilustrasi ... (Dok. Istimewa)", "Sumber foto: ...".
+_CREDIT = re.compile(
+    r"""^(?:
+        (foto|photo|sumber\s+foto|kredit\s+foto|dok(umentasi)?|grafis|video|ilustrasi)\s*[:.|].*
+      | \(?\s*(antara(\s+foto)?|[a-z0-9 .]+\.(com|id|co\.id)|dok\.?|istimewa)\s*/[^)]*\)?\.?
+      | ilustrasi\b.*\((dok\.?|foto|istimewa|shutterstock|freepik|pexels|unsplash)[^)]*\)\.?
+    )$""",
+    re.I | re.X,
+)
+_BYLINE = re.compile(
+    r"^(penulis|reporter|pewarta|wartawan|kontributor|editor|redaktur|penyunting|sumber"
+    r"|writer|author|oleh)\s*:\s*(.+?)\.?$|^(oleh)\s+([A-Z][\w.' ]{2,50})$", re.I)
+_REPORT_BY = re.compile(r"^laporan\s+(?:wartawan|reporter|koresponden)\b[^,]*,\s*(.+?)\.?$", re.I)
+_TRAILING_EDITOR = re.compile(r"\s+(editor|penulis|pewarta|reporter)\s*:\s*([A-Z][\w.' ]{1,40})$")
+_ROLE = {"penulis": "author", "reporter": "author", "pewarta": "author", "wartawan": "author",
+         "kontributor": "author", "writer": "author", "author": "author", "editor": "editor",
+         "redaktur": "editor", "penyunting": "editor", "sumber": "source", "oleh": "author"}
+BYLINE_MAX_WORDS = 8
+DATE_LINE_MAX_WORDS = 9
+# Only prose repeats are duplicates: list-like lines (menus, recipes, tables) may recur.
+_SENTENCE_END = frozenset('.!?"\u201d\')')
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def is_noise_line(text: str) -> bool:
+    """A paragraph that is page furniture, not prose."""
+    words = len(text.split())
+    if words <= 40 and _LINE_DROP.match(text):
+        return True
+    if words <= 25 and _CREDIT.match(text):
+        return True
+    if words <= PROMO_MAX_WORDS and PROMO_LEAD.match(text):
+        return True
+    # A bare date line ("Selasa, 16 Jun 2015 14:05 WIB") is metadata, read elsewhere.
+    return words <= DATE_LINE_MAX_WORDS and dates.parse_text(text) is not None
+
+
+def _byline(text: str, byline: Byline) -> bool:
+    """Move a "Penulis: X" / "Laporan Wartawan ..., X" line into `byline`."""
+    if len(text.split()) > BYLINE_MAX_WORDS + 2:
+        return False
+    match = _BYLINE.match(text)
+    if match:
+        label, name = (match.group(1), match.group(2)) if match.group(1) else match.group(3, 4)
+        role = _ROLE[label.lower()]
+        name = name.strip(" .,;")
+        if name and len(name.split()) <= BYLINE_MAX_WORDS and getattr(byline, role) is None:
+            setattr(byline, role, name)
+        return True
+    match = _REPORT_BY.match(text)
+    if match:
+        byline.author = byline.author or match.group(1).strip(" .,;")
+        return True
+    return False
+
+
+def clean_paragraphs(paragraphs: list[str]) -> tuple[list[str], Byline]:
+    """Article paragraphs without furniture, repeats and bylines; the bylines found."""
+    byline = Byline()
+    kept: list[str] = []
+    seen: set[str] = set()
+    for raw in paragraphs:
+        text = " ".join(raw.split())
+        if not text or is_noise_line(text) or _byline(text, byline):
+            continue
+        match = _TRAILING_EDITOR.search(text)
+        if match and len(text.split()) > BYLINE_MAX_WORDS:
+            role = _ROLE[match.group(1).lower()]
+            if getattr(byline, role) is None:
+                setattr(byline, role, match.group(2).strip())
+            text = text[: match.start()].rstrip()
+        key = _norm(text)
+        # A repeat of a paragraph long enough to be prose is a CMS or template duplicate
+        # (the seed texts repeat whole bodies); short lines ("Ya.") may legitimately recur.
+        if len(key) >= 40 and key in seen and text[-1] in _SENTENCE_END:
+            continue
+        seen.add(key)
+        kept.append(text)
+    return kept, byline

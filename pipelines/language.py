@@ -1,0 +1,30 @@
+"""Which language an article is written in, from its text (py3langid).
+
+`<html lang>` and og:locale are CMS defaults as often as not (Indonesian pages declaring
+"en", Malaysian pages declaring "id"), so the text decides. py3langid tells Indonesian from
+Malay on a few sentences, is small (no model download) and takes ~2 ms on the sample used.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+# Enough text to be sure, little enough to stay cheap: the classifier's cost grows with length.
+SAMPLE_CHARS = 800
+MIN_CHARS = 40
+
+
+@lru_cache(maxsize=1)
+def _identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE)
+
+
+def detect_language(text: str, declared: str | None = None) -> str | None:
+    """ISO 639-1 code of the text's language; the page's declaration when text is too short."""
+    sample = " ".join(text.split())[:SAMPLE_CHARS]
+    if len(sample) < MIN_CHARS:
+        return declared
+    code, _score = _identifier().classify(sample)
+    return code

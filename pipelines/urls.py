@@ -1,0 +1,66 @@
+"""Article URL identity: canonical URLs, tracking parameters, AMP and mobile variants.
+
+One story reaches a crawler under many URLs: with `utm_*`/`fbclid` tails from social shares,
+as an AMP page (`amp.` host, `/amp` path, `?amp=1`), on a mobile host (`m.`), with a
+fragment. `canonical_url` is what the article row records; `url_key` is the looser identity
+the crawl uses to fetch a story once.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+_TRACKING = re.compile(
+    r"^(utm_\w+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|igshid|mc_cid|mc_eid|_ga|_gl"
+    r"|ref|ref_src|ref_url|referrer|s_cid|cmpid"
+    r"|_hsenc|_hsmi|spm|tt_medium|tt_content|amp_js_v|usqp|ga_source|ga_medium|ga_campaign)$",
+    re.I,
+)
+_AMP_PATH = re.compile(r"/amp(?=/|$)|\.amp(?=$|\.html?$)", re.I)
+_AMP_PARAMS = {"amp", "amp_js_v", "usqp", "outputtype", "_amp"}
+
+
+def strip_tracking(url: str) -> str:
+    """The URL without tracking parameters and fragment; everything else untouched."""
+    parts = urlsplit(url)
+    if parts.query:
+        kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                if not _TRACKING.match(k)]
+        query = urlencode(kept)
+    else:
+        query = ""
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
+def canonical_url(page_url: str, declared: str | None = None) -> str:
+    """The article's own URL: its rel=canonical/og:url when declared, else the page URL,
+    resolved and cleaned of tracking parameters and fragment.
+
+    Without a declaration the host is kept: guessing the desktop host of an `m.` page
+    would invent URLs the outlet never served.
+    """
+    url = page_url
+    if declared and declared.strip():
+        candidate = urljoin(page_url, declared.strip())
+        if candidate.startswith(("http://", "https://")):
+            url = candidate
+    return strip_tracking(url)
+
+
+def url_key(url: str) -> str:
+    """A crawl-side identity that folds AMP, mobile and www variants of one story together.
+
+    Only for deciding "seen already": never shown as a URL (it drops the scheme).
+    """
+    parts = urlsplit(strip_tracking(url))
+    host = (parts.hostname or "").lower()
+    for prefix in ("www.", "amp.", "m.", "mobile."):
+        if host.startswith(prefix) and host.count(".") > 1:
+            host = host[len(prefix):]
+    path = _AMP_PATH.sub("", parts.path) or "/"
+    if path != "/" and path.endswith("/"):
+        path = path[:-1]
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if k.lower() not in _AMP_PARAMS])
+    return host + path + (f"?{query}" if query else "")
