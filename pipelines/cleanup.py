@@ -155,7 +155,8 @@ _LINE_DROP = re.compile(
       | terkini|terpopuler|berita\s+terkini|berita\s+terpopuler|berita\s+terkait|artikel\s+terkait
       | copyright\b.*|hak\s+cipta\s+dilindungi.*|©.*|.*\ball\s+rights\s+reserved\.?
       | ikuti\s+(kami|kanal|berita|akun|update).*|follow\s+us\b.*
-      | (cek|dapatkan|simak)\s+(berita|update|informasi)\b.*\b(google\s+news|whatsapp|telegram).*
+      | (cek|simak)\s+(berita|update|informasi)\b.*\b(google\s+news|whatsapp|telegram).*
+      | dapatkan\s+(update|berita|info|informasi|notifikasi|artikel)\b.*
       | \[gambas:[^\]]*\]
       | \(\s*[a-z]{2,5}(\s*/\s*[a-z]{2,5})+\s*\)   # detik initials "(nvc/ega)"
     )\s*$""",

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 import trafilatura
@@ -24,6 +24,7 @@ from lxml import etree
 from pipelines import dates
 from pipelines.cleanup import clean_paragraphs, prune_page
 from pipelines.language import detect_language
+from pipelines.pagination import page_links, page_of
 from pipelines.urls import canonical_url
 
 ARTICLE_TYPES = {
@@ -63,6 +64,9 @@ class Article:
     tags: tuple[str, ...] = ()
     word_count: int = 0
     extracted_with: str = ""
+    # For a page of a multi-page story: its number (1, 2, ...; 0 = the one-page view).
+    # `url` is then the story's first-page URL, shared by all its pages.
+    page: int | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class PageAnalysis:
     article: Article | None = None
     links: tuple[Link, ...] = ()  # links inside the article body (the citation graph)
     error: str | None = None
+    url: str | None = None  # the page's own URL (an article's `url` may be its story's)
 
 
 class ExtractionError(Exception):
@@ -437,6 +442,20 @@ def _drop_leading_title(paragraphs: list[str], title: str | None) -> list[str]:
     return paragraphs
 
 
+def _story_position(tree: lxml.html.HtmlElement, url: str) -> tuple[str, int | None]:
+    """(story URL, page number) of a page that is part of a multi-page story, else
+    (url, None). Read before pruning: the pagination block is page furniture."""
+    rel = {el.get("rel", "").lower(): el.get("href") for el in tree.iterfind(".//link[@rel]")}
+    here = page_of(url, rel_prev=bool(rel.get("prev")))
+    if here is not None:
+        return here.base, here.page
+    hrefs = [urljoin(url, a.get("href")) for a in tree.iter("a") if a.get("href")]
+    next_url = urljoin(url, rel["next"]) if rel.get("next") else None
+    if page_links(url, hrefs, next_url):
+        return url, 1
+    return url, None
+
+
 def extract_article(html: str, url: str, *,
                     captured_at: datetime | None = None) -> Article | None:
     """The article on an HTML page, or None when the page holds no article text.
@@ -473,6 +492,7 @@ def _extract(html: str, url: str, *, require_article: bool,
     # trafilatura's own metadata pass costs ~15 % of extraction: only when the page's
     # structured data leaves gaps. Its fallback extractors cost ~20 %: only when needed.
     published, date_source = publication_date(meta, url, captured_at)
+    story_url, page = _story_position(tree, url) if marked else (url, None)
     need_meta = not ((meta.headline or meta.titles) and published and meta.site_name)
     if not need_meta:  # trafilatura's metadata pass reads <script> (JSON-LD): keep them then
         etree.strip_elements(tree, *_PRUNE_TAGS, with_tail=False)
@@ -498,8 +518,9 @@ def _extract(html: str, url: str, *, require_article: bool,
     if not published and document.date:
         published, date_source = document.date, "htmldate"
     return Article(
-        url=url,
-        canonical_url=canonical_url(url, meta.canonical_url),
+        url=story_url,
+        page=page,
+        canonical_url=canonical_url(story_url, meta.canonical_url),
         outlet=meta.site_name or meta.publisher or document.sitename,
         title=title,
         author=meta.author or byline.author or document.author,
@@ -533,8 +554,8 @@ def analyse_page(body: bytes, url: str, content_type: str | None = None,
     except Exception as exc:  # noqa: BLE001 - third-party parser bugs must not stop a crawl
         return PageAnalysis("page", error=f"extraction failed: {type(exc).__name__}: {exc}")
     if article is None:
-        return PageAnalysis("page")
-    return PageAnalysis("article", article, tuple(links))
+        return PageAnalysis("page", url=url)
+    return PageAnalysis("article", article, tuple(links), url=url)
 
 
 def article_from_bytes(body: bytes, url: str, content_type: str | None = None,

@@ -22,7 +22,7 @@ import sqlite_utils
 from pipelines.extract import Article, Link, PageAnalysis
 from pipelines.warc import CaptureRecord
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class SearchQueryError(ValueError):
@@ -85,7 +85,8 @@ class Index:
         if "articles" not in db.table_names():
             db["articles"].create(
                 {"id": int, "capture_id": int, "url": str, "canonical_url": str, "outlet": str,
-                 "title": str, "author": str, "published_at": str, "date_source": str,
+                 "title": str, "author": str, "editor": str, "source": str,
+                 "published_at": str, "date_source": str, "pages": int,
                  "language": str, "description": str, "tags": str, "text": str,
                  "word_count": int, "relevance": float, "cluster_id": int,
                  "extracted_with": str, "indexed_at": str},
@@ -96,6 +97,20 @@ class Index:
             db["articles"].create_index(["outlet", "published_at"])
             db["articles"].enable_fts(["title", "text"], create_triggers=True,
                                       tokenize="unicode61 remove_diacritics 2")
+        else:  # an index from an older Liputan: add the columns it lacks
+            have = db["articles"].columns_dict
+            for column, kind in (("editor", str), ("source", str), ("pages", int)):
+                if column not in have:
+                    db["articles"].add_column(column, kind)
+        if "article_pages" not in db.table_names():
+            # The pages of a multi-page story, each with its own capture: the article row's
+            # text joins them in page order (or is the one-page view, page 0, when archived).
+            db["article_pages"].create(
+                {"article_id": int, "page": int, "capture_id": int, "url": str, "text": str,
+                 "word_count": int},
+                pk=("article_id", "page"),
+                foreign_keys=[("article_id", "articles", "id"), ("capture_id", "captures", "id")],
+            )
         if "links" not in db.table_names():
             db["links"].create(
                 {"source_article_id": int, "target_url": str, "anchor": str},
@@ -166,13 +181,21 @@ class Index:
 
     def add_article(
         self, capture_id: int, article: Article, links: Iterable[Link] = (),
-        relevance: float | None = None,
+        relevance: float | None = None, *, page_url: str | None = None,
     ) -> int:
-        """Insert or replace the article at `article.url` and its outgoing links."""
+        """Insert or replace the article at `article.url` and its outgoing links.
+
+        A page of a multi-page story (`article.page` set) joins the story's row instead:
+        the first page (or, without it, the first to arrive) gives the metadata, and the
+        text is rebuilt from all pages archived so far.
+        """
         row = asdict(article)
         row["tags"] = json.dumps(list(article.tags), ensure_ascii=False)
-        row.update(capture_id=capture_id, relevance=relevance, indexed_at=utc_now())
+        row.update(capture_id=capture_id, relevance=relevance, indexed_at=utc_now(), pages=1)
         columns = [c for c in row if c in _ARTICLE_COLUMNS]
+        if article.page is not None:
+            return self._add_story_page(capture_id, article, row, columns, links,
+                                        page_url or article.url)
         updates = ", ".join(f"{c}=excluded.{c}" for c in columns if c != "url")
         cur = self.conn.execute(
             f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
@@ -180,13 +203,54 @@ class Index:
             [row[c] for c in columns],
         )
         article_id = int(cur.fetchone()[0])
-        self.conn.execute("DELETE FROM links WHERE source_article_id=?", [article_id])
+        self.conn.execute("DELETE FROM article_pages WHERE article_id=?", [article_id])
+        self._set_links(article_id, links, replace=True)
+        return article_id
+
+    def _add_story_page(self, capture_id: int, article: Article, row: dict[str, Any],
+                        columns: list[str], links: Iterable[Link], page_url: str) -> int:
+        found = self.conn.execute("SELECT id FROM articles WHERE url=?", [article.url]).fetchone()
+        if found is None:
+            cur = self.conn.execute(
+                f"INSERT INTO articles ({', '.join(columns)})"
+                f" VALUES ({', '.join('?' * len(columns))}) RETURNING id",
+                [row[c] for c in columns],
+            )
+            article_id = int(cur.fetchone()[0])
+        else:
+            article_id = int(found[0])
+            if article.page == 1:  # the first page speaks for the story
+                keep = [c for c in columns if c not in ("url", "text", "word_count", "pages")]
+                self.conn.execute(
+                    f"UPDATE articles SET {', '.join(f'{c}=?' for c in keep)} WHERE id=?",
+                    [row[c] for c in keep] + [article_id],
+                )
+        self.conn.execute(
+            "INSERT OR REPLACE INTO article_pages (article_id, page, capture_id, url, text,"
+            " word_count) VALUES (?,?,?,?,?,?)",
+            [article_id, article.page, capture_id, page_url, article.text, article.word_count],
+        )
+        pages = self.conn.execute(
+            "SELECT page, text, word_count FROM article_pages WHERE article_id=? ORDER BY page",
+            [article_id],
+        ).fetchall()
+        whole = [p for p in pages if p[0] == 0]
+        numbered = [p for p in pages if p[0] > 0]
+        text, words = ((whole[0][1], whole[0][2]) if whole else
+                       ("\n\n".join(p[1] for p in numbered), sum(p[2] for p in numbered)))
+        self.conn.execute("UPDATE articles SET text=?, word_count=?, pages=? WHERE id=?",
+                          [text, words, len(pages), article_id])
+        self._set_links(article_id, links, replace=False)
+        return article_id
+
+    def _set_links(self, article_id: int, links: Iterable[Link], *, replace: bool) -> None:
+        if replace:
+            self.conn.execute("DELETE FROM links WHERE source_article_id=?", [article_id])
         self.conn.executemany(
             "INSERT INTO links (source_article_id, target_url, anchor) VALUES (?,?,?)",
             [(article_id, link.url, link.anchor) for link in links],
         )
         self._wrote()
-        return article_id
 
     def add_analysis(self, capture_id: int, analysis: PageAnalysis,
                      relevance: float | None = None) -> int | None:
@@ -196,7 +260,8 @@ class Index:
             self.note_capture_error(capture_id, analysis.error)
         if analysis.article is None:
             return None
-        return self.add_article(capture_id, analysis.article, analysis.links, relevance)
+        return self.add_article(capture_id, analysis.article, analysis.links, relevance,
+                                page_url=analysis.url)
 
     def _wrote(self) -> None:
         self._pending += 1
@@ -259,6 +324,15 @@ class Index:
             rows = list(self.db.query(sql + "a.url = ? OR a.canonical_url = ?", [key, key]))
         return rows[0] if rows else None
 
+    def article_pages(self, article_id: int) -> list[dict[str, Any]]:
+        """The pages of a multi-page story with their capture pointers, page order."""
+        return list(self.db.query(
+            "SELECT p.page, p.url, p.word_count, c.id AS capture_id, c.warc_file,"
+            " c.warc_offset, c.warc_length, c.record_id FROM article_pages p"
+            " JOIN captures c ON c.id = p.capture_id WHERE p.article_id = ? ORDER BY p.page",
+            [article_id],
+        ))
+
     def article_pointers(self) -> Iterator[dict[str, Any]]:
         """(article, capture pointer) pairs for consistency checks."""
         yield from self.db.query(
@@ -275,7 +349,7 @@ class Index:
 
 
 _ARTICLE_COLUMNS = {
-    "capture_id", "url", "canonical_url", "outlet", "title", "author", "published_at",
-    "date_source", "language", "description", "tags", "text", "word_count", "relevance",
-    "cluster_id", "extracted_with", "indexed_at",
+    "capture_id", "url", "canonical_url", "outlet", "title", "author", "editor", "source",
+    "published_at", "date_source", "pages", "language", "description", "tags", "text",
+    "word_count", "relevance", "cluster_id", "extracted_with", "indexed_at",
 }

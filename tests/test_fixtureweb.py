@@ -342,8 +342,9 @@ def test_english_article_is_under_english_with_lang_en(web, page):
     assert "/english/" in url and '<html lang="en">' in page(url)
 
 
-def test_multi_page_article_pages_and_all(web, page):
-    url = web.specials["multi_page"]
+@pytest.mark.parametrize("special", ["multi_page", "multi_page_all"])
+def test_multi_page_article_pages_and_all(web, page, special):
+    url = web.specials[special]
     art = next(a for a in web.articles if a.url == url)
     assert art.pages == 3
     seen: list[str] = []
@@ -355,7 +356,8 @@ def test_multi_page_article_pages_and_all(web, page):
     assert sorted(seen) == sorted(art.paragraphs)  # each paragraph on exactly one page
     whole = page(f"{url}?page=all")
     assert all(html.escape(p) in whole for p in art.paragraphs)
-    assert "Selanjutnya" in page(url) and f"{url.split('/', 3)[3]}?page=all" in page(url)
+    assert "Selanjutnya" in page(url)
+    assert (f"{url.split('/', 3)[3]}?page=all" in page(url)) == (special == "multi_page_all")
     assert fetch(web, f"{url}?page=4").status == 404
 
 

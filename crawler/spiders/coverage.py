@@ -18,11 +18,14 @@ from crawler.discovery import in_window, parse_feed, parse_sitemap
 from crawler.links import html_links, in_scope
 from pipelines.capture import CAPTURE_KEY
 from pipelines.extract import decode_html, is_html
+from pipelines.pagination import looks_like_article, page_links, rel_links
 from pipelines.stages import CapturedPage
 
 # Requests found through feeds and sitemaps point at articles: fetch them before listings.
 DISCOVERY_PRIORITY = 10
 ARTICLE_HINT_PRIORITY = 5
+# The remaining pages of a story: soon, so the article row is complete early.
+STORY_PAGE_PRIORITY = 20
 
 
 def settings_for(config: CrawlConfig) -> dict[str, Any]:
@@ -98,8 +101,29 @@ class CoverageSpider(scrapy.Spider):
             yield CapturedPage(response.meta[CAPTURE_KEY], response.url, response.body,
                                content_type)
         text = decode_html(response.body, content_type)
-        for url in html_links(text, response.url):
+        links = html_links(text, response.url)
+        yield from self.follow_story_pages(response.url, text, links)
+        for url in links:
             request = self.follow(url)
+            if request is not None:
+                yield request
+
+    def follow_story_pages(self, url: str, text: str, links: list[str]) -> Iterator[Any]:
+        """The rest of a multi-page story, first: its one-page view when the outlet has one
+        (its numbered pages are then never fetched), else every numbered page."""
+        if not looks_like_article(text):
+            return
+        story = page_links(url, links, rel_links(text).get("next"))
+        if not story:
+            return
+        if story.single:
+            self.seen.update(page_url for _, page_url in story.pages)
+            wanted = [story.single]
+        else:
+            wanted = [page_url for _, page_url in story.pages]
+        self.crawler.stats.inc_value("liputan/story_pages", len(wanted))
+        for page_url in wanted:
+            request = self.follow(page_url, priority=STORY_PAGE_PRIORITY)
             if request is not None:
                 yield request
 

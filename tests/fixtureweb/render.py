@@ -341,7 +341,8 @@ class Renderer:
         if page is not None and page < k:
             links.append(f'<a class="paging__link paging__link--next" '
                          f'href="{self.entry_href(page_host, e, page + 1)}">Selanjutnya</a>')
-        show_all = ("" if page is None else
+        # detik-style outlets here have no one-page view: a reader pages through.
+        show_all = ("" if page is None or self.style == "detik" else
                     f'<a class="paging__all" href="{self.entry_href(page_host, e, None)}">'
                     f"Tampilkan semua halaman</a>")
         return (f'<div class="paging pagination"><div class="paging__wrap">Halaman: '

@@ -73,7 +73,10 @@ class Site:
 
         kz = pick(lambda e: e.art.topic == KAZAKHSTAN, first.entries) or pick(
             lambda e: e.art.topic == KAZAKHSTAN) or first.entries[0]
-        multi = pick(lambda e: e.art.pages > 1)
+        # Two multi-page articles: one paged only (?page=N), one with a ?page=all view.
+        multi = pick(lambda e: e.art.pages > 1 and e.outlet.style == "detik") or pick(
+            lambda e: e.art.pages > 1)
+        multi_all = pick(lambda e: e.art.pages > 1 and e.outlet.style != "detik")
         english = pick(lambda e: e.art.language == "en" and e.outlet.style == "tribun") or pick(
             lambda e: e.art.language == "en")
         taken = {id(x) for x in (kz, multi, english) if x}
@@ -122,6 +125,8 @@ class Site:
             self.specials["english"] = english.url
         if multi:
             self.specials["multi_page"] = multi.url
+        if multi_all:
+            self.specials["multi_page_all"] = multi_all.url
 
     def _site_of(self, entry: Entry) -> OutletSite:
         return next(s for s in self.sites if s.outlet.key == entry.outlet.key)
