@@ -262,10 +262,12 @@ def show(key: str, archive: Path, raw: bool, as_json: bool) -> None:
     index = Index(_index_path(archive))
     try:
         row = index.article(key)
+        pages = index.article_pages(row["id"]) if row else []
     finally:
         index.close()
     if row is None:
         raise _fail(f"no article with id or URL {key!r}; find one with `liputan search`")
+    row["article_pages"] = pages
     if raw:
         try:
             record, payload = read_record(archive, (row["warc_file"], row["warc_offset"],
@@ -280,12 +282,71 @@ def show(key: str, archive: Path, raw: bool, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(row, ensure_ascii=False, indent=2))
         return
-    for field in ("id", "title", "outlet", "author", "published_at", "date_source", "language",
-                  "url", "canonical_url", "word_count", "fetched_at", "extracted_with"):
+    for field in ("id", "title", "outlet", "author", "editor", "source", "published_at",
+                  "date_source", "language", "url", "canonical_url", "word_count", "fetched_at",
+                  "extracted_with"):
         click.echo(f"{field:>14}: {row.get(field) if row.get(field) is not None else ''}")
     click.echo(f"{'warc':>14}: {row['warc_file']} @{row['warc_offset']}+{row['warc_length']}")
+    for page in pages:
+        label = "one-page view" if page["page"] == 0 else f"page {page['page']}"
+        click.echo(f"{label:>14}: {page['url']}  {page['warc_file']} @{page['warc_offset']}"
+                   f"+{page['warc_length']}")
     click.echo("")
     click.echo(row["text"])
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", required=True,
+              help="The page's URL: resolves links and the canonical URL, dates in the path.")
+@click.option("--captured-at", metavar="ISO8601",
+              help="When the page was fetched, for relative dates (\"2 jam lalu\").")
+@click.option("--json", "as_json", is_flag=True, help="Output the article as JSON.")
+def extract(file: Path, url: str, captured_at: str | None, as_json: bool) -> None:
+    """Extract the article from one saved HTML page (gzip-compressed files too).
+
+    The same extraction the crawl and `reindex` run; evaluations call it this way.
+
+    \b
+    Examples:
+        liputan extract page.html --url https://news.example.id/berita/d-1/judul
+        liputan extract page.html.gz --url https://example.id/read/2022/01/06/1/x --json
+    """
+    import gzip
+    from datetime import datetime
+
+    from pipelines.extract import ExtractionError, article_from_bytes, is_html
+
+    moment = None
+    if captured_at:
+        try:
+            moment = datetime.fromisoformat(captured_at.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise _fail(f"--captured-at {captured_at!r} is not an ISO 8601 date-time") from exc
+    try:
+        body = file.read_bytes()
+        if body[:2] == b"\x1f\x8b":
+            body = gzip.decompress(body)
+    except (OSError, EOFError) as exc:
+        raise _fail(f"cannot read {file}: {exc}") from exc
+    if not is_html(None, body) and b"<" not in body[:4096]:
+        raise _fail(f"{file} is not an HTML page")
+    try:
+        article = article_from_bytes(body, url, captured_at=moment)
+    except ExtractionError as exc:
+        raise _fail(f"{file}: {exc}") from exc
+    if article is None:
+        raise _fail(f"{file}: no article text found")
+    fields = asdict(article)
+    fields["tags"] = list(article.tags)
+    if as_json:
+        click.echo(json.dumps(fields, ensure_ascii=False, indent=2))
+        return
+    for field in ("title", "author", "editor", "source", "published_at", "date_source",
+                  "outlet", "language", "url", "canonical_url", "word_count"):
+        click.echo(f"{field:>14}: {fields[field] if fields[field] is not None else ''}")
+    click.echo("")
+    click.echo(article.text)
 
 
 # -- archive maintenance --------------------------------------------------------------------

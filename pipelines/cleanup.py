@@ -31,7 +31,8 @@ WIDGET_WORDS = frozenset({
     "iklan", "banner", "newsletter", "subscribe", "breadcrumb", "breadcrumbs", "paging",
     "pagination", "pager", "widget", "sidebar", "footer", "loading", "loader", "fontsize",
     "textsize", "resize", "zoom", "promo", "trending", "topik", "gambas", "caption",
-    "figcaption", "keterangan", "credit", "credits", "rating", "rate",
+    "figcaption", "keterangan", "credit", "credits", "rating", "rate", "subtitle", "subjudul",
+    "standfirst", "dek", "excerpt",
 })
 _WORD_SPLIT = re.compile(r"[\s_\-]+")
 _BLOCKS = {"figcaption", "p", "div", "li", "ul", "ol", "section", "aside", "blockquote",
@@ -50,12 +51,17 @@ PROMO_MAX_WORDS = 45
 ARTICLE_SHARE = 0.4
 
 
-def _class_words(el: etree._Element) -> set[str]:
+_CAMEL = re.compile(r"([a-z])([A-Z])")
+
+
+def class_words(el: etree._Element) -> set[str]:
+    """Words of an element's class and id: "detail__body-tag StoryDate" -> detail, body,
+    tag, story, date."""
     words: set[str] = set()
     for attr in ("class", "id"):
         value = el.get(attr)
         if value:
-            words.update(w for w in _WORD_SPLIT.split(value.lower()) if w)
+            words.update(w for w in _WORD_SPLIT.split(_CAMEL.sub(r"\1 \2", value).lower()) if w)
     return words
 
 
@@ -82,6 +88,25 @@ def _remove(el: etree._Element) -> None:
     parent.remove(el)
 
 
+_BYLINE_START = re.compile(
+    r"^\s*(penulis|reporter|pewarta|wartawan|kontributor|editor|redaktur|penyunting|sumber"
+    r"|oleh|laporan)\b", re.I)
+
+
+def page_bylines(tree: etree._Element) -> Byline:
+    """Credit lines anywhere on the page ("Editor: X" in a credits box that pruning or
+    trafilatura drops), read before pruning."""
+    byline = Byline()
+    body = tree.find("body")
+    if body is None:
+        return byline
+    for el in body.iter("p", "div", "span", "li", "strong"):
+        if el.text and _BYLINE_START.match(el.text):
+            text = " ".join("".join(el.itertext()).split())
+            _byline(text, byline)
+    return byline
+
+
 def prune_page(tree: etree._Element) -> None:
     """Remove widgets, inline promos and teaser cards from a parsed page, in place."""
     # Comments first, keeping their tail: CMS editors leave <!--StartFragment--> inside
@@ -94,14 +119,14 @@ def prune_page(tree: etree._Element) -> None:
     text_total = _text_len(body) or 1
     doomed: list[etree._Element] = []
     for el in body.iter(*_BLOCKS):
-        words = _class_words(el)
+        words = class_words(el)
         if el.tag == "figcaption" or words & WIDGET_WORDS:
             doomed.append(el)
             continue
         text = el.text
         if text and PROMO_LEAD.match(text):
             doomed.append(_promo_block(el))
-        elif el.tag in ("li", "article") and _is_teaser(el):
+        elif (el.tag == "li" or (el.tag == "div" and words)) and _is_teaser(el):
             doomed.append(el)
     seen: set[int] = set()
     for el in doomed:
@@ -127,12 +152,19 @@ def _promo_block(el: etree._Element) -> etree._Element | None:
     return block
 
 
+_TITLE_WORDS = frozenset({"title", "judul", "headline"})
+TEASER_MAX_WORDS = 60
+
+
 def _is_teaser(el: etree._Element) -> bool:
-    """A listing card: a heading that is a link to another story, plus at most a blurb."""
-    for heading in el.iter("h2", "h3", "h4", "h5", "h6"):
-        link_text = sum(_text_len(a) for a in heading.iter("a"))
-        if link_text and link_text >= 0.8 * _text_len(heading):
-            return _words(el) < 80
+    """A listing card: a title (heading or *-title box) that is a link to another story,
+    plus at most a blurb. The article's own headline is not a link."""
+    for title in el.iter("h2", "h3", "h4", "h5", "h6", "div", "span"):
+        if title.tag in ("div", "span") and not class_words(title) & _TITLE_WORDS:
+            continue
+        link_text = sum(_text_len(a) for a in title.iter("a"))
+        if link_text and link_text >= 0.8 * _text_len(title):
+            return _words(el) < TEASER_MAX_WORDS
     return False
 
 
@@ -146,7 +178,7 @@ class Byline:
 
 _LINE_DROP = re.compile(
     r"""^(?:
-        advertisement|advertisment|iklan|scroll\s+to\s+continue(\s+with\s+content)?
+        advertisement|advertisment|iklan|scroll\s+to\s+(continue|resume)(\s+with)?(\s+content)?
       | bagikan(\s+(artikel|berita|ke|via)\b.*)?|share(\s+this)?|salin\s+(tautan|link)
       | loading\.*|memuat\.*|(a\s*){2,3}
       | halaman(\s+\d+)+(\s+selanjutnya)?|halaman\s+(selanjutnya|berikutnya|sebelumnya)

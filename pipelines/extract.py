@@ -22,7 +22,7 @@ import trafilatura
 from lxml import etree
 
 from pipelines import dates
-from pipelines.cleanup import clean_paragraphs, prune_page
+from pipelines.cleanup import class_words, clean_paragraphs, page_bylines, prune_page
 from pipelines.language import detect_language
 from pipelines.pagination import page_links, page_of
 from pipelines.urls import canonical_url
@@ -219,7 +219,6 @@ def read_meta(tree: lxml.html.HtmlElement) -> PageMeta:
 
 _DATE_WORDS = frozenset({"date", "time", "tanggal", "tgl", "waktu", "publish", "published",
                          "pubdate", "posted", "dateline", "datetime", "timestamp", "jam"})
-_CLASS_SPLIT = re.compile(r"[\s_\-]+")
 
 
 def _date_lines(tree: lxml.html.HtmlElement) -> list[str]:
@@ -244,9 +243,7 @@ def _date_lines(tree: lxml.html.HtmlElement) -> list[str]:
         if tag == "time":
             text = " ".join(filter(None, (el.get("datetime"), el.text_content())))
         else:
-            words = {w for attr in ("class", "id") for w in _CLASS_SPLIT.split(
-                (el.get(attr) or "").lower())}
-            if not words & _DATE_WORDS:
+            if not class_words(el) & _DATE_WORDS:
                 continue
             text = el.text_content()
         text = " ".join(text.split())
@@ -432,12 +429,14 @@ def _paragraphs(body: etree._Element | None) -> tuple[list[str], list[Link]]:
     return paragraphs, links
 
 
-def _drop_leading_title(paragraphs: list[str], title: str | None) -> list[str]:
-    """trafilatura keeps the <h1> as the first paragraph: the title is metadata."""
+def _drop_leading_title(paragraphs: list[str], title: str | None, names: list[str],
+                        url: str) -> list[str]:
+    """trafilatura keeps the <h1> as the first paragraph (with the outlet's name, on some
+    pages): the title is metadata."""
     if title:
         key = _squash(title)
         for i, paragraph in enumerate(paragraphs[:3]):
-            if _squash(paragraph) == key:
+            if key in (_squash(paragraph), _squash(clean_title(paragraph, names, url) or "")):
                 return paragraphs[:i] + paragraphs[i + 1:]
     return paragraphs
 
@@ -496,6 +495,7 @@ def _extract(html: str, url: str, *, require_article: bool,
     need_meta = not ((meta.headline or meta.titles) and published and meta.site_name)
     if not need_meta:  # trafilatura's metadata pass reads <script> (JSON-LD): keep them then
         etree.strip_elements(tree, *_PRUNE_TAGS, with_tail=False)
+    credits = page_bylines(tree)
     prune_page(tree)
     document = _trafilatura(tree, url, with_metadata=need_meta, fast=True)
     paragraphs, links = _paragraphs(document.body if document else None)
@@ -510,7 +510,8 @@ def _extract(html: str, url: str, *, require_article: bool,
     if document is None:
         return None, []
     title = best_title(meta, document.title, url)
-    paragraphs, byline = clean_paragraphs(_drop_leading_title(paragraphs, title))
+    paragraphs, byline = clean_paragraphs(
+        _drop_leading_title(paragraphs, title, meta.names, url))
     text = "\n\n".join(paragraphs)
     words = _word_count(paragraphs)
     if not text or (require_article and not marked and words < MIN_WORDS_UNMARKED):
@@ -523,9 +524,9 @@ def _extract(html: str, url: str, *, require_article: bool,
         canonical_url=canonical_url(story_url, meta.canonical_url),
         outlet=meta.site_name or meta.publisher or document.sitename,
         title=title,
-        author=meta.author or byline.author or document.author,
-        editor=meta.editor or byline.editor,
-        source=byline.source,
+        author=meta.author or byline.author or credits.author or document.author,
+        editor=meta.editor or byline.editor or credits.editor,
+        source=byline.source or credits.source,
         published_at=published,
         date_source=date_source,
         language=detect_language(f"{title or ''}. {text}", meta.language),

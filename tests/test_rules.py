@@ -1,0 +1,147 @@
+"""The extraction rules one by one: dates, titles, URLs, pagination, paragraph clean-up."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from pipelines import dates
+from pipelines.cleanup import clean_paragraphs
+from pipelines.extract import clean_title
+from pipelines.language import detect_language
+from pipelines.pagination import SINGLE, page_links, page_of
+from pipelines.urls import canonical_url, strip_tracking, url_key
+
+WIB = timezone(timedelta(hours=7))
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("Kamis, 06 Jan 2022 14:30 WIB", "2022-01-06T14:30:00+07:00"),
+    ("16 Januari 2022, 08:47 WITA", "2022-01-16T08:47:00+08:00"),
+    ("Senin, 21 Nop 2022 07:05 WIB", "2022-11-21T07:05:00+07:00"),
+    ("Rabu, 17 Agt 2022 | 19:05 WIT", "2022-08-17T19:05:00+09:00"),
+    ("Selasa, 2 Ags 2022", "2022-08-02"),
+    ("Jum'at, 10 Des 2021 - 09.15 WIB", "2021-12-10T09:15:00+07:00"),
+    ("Minggu, 09 Mei 2021", "2021-05-09"),
+    ("06/01/2022 14:30 WIB", "2022-01-06T14:30:00+07:00"),
+    ("January 6, 2022 10:05", "2022-01-06T10:05:00+07:00"),
+    ("2022-01-06 14:30", "2022-01-06T14:30:00+07:00"),
+    ("Diperbarui tanpa tanggal", None),
+    ("32 Januari 2022", None),
+])
+def test_visible_dates(text, want):
+    assert dates.parse_text(text) == want
+
+
+@pytest.mark.parametrize(("value", "want"), [
+    ("2022-01-06T14:30:00+07:00", "2022-01-06T14:30:00+07:00"),
+    ("2022-01-05T03:30:00Z", "2022-01-05T10:30:00+07:00"),
+    ("2019-09-28WIB19:17:34+07:00", "2019-09-28T19:17:34+07:00"),
+    ("2022-01-06 14:30:00", "2022-01-06T14:30:00+07:00"),
+    ("2022-01-06", "2022-01-06"),
+    ("bukan tanggal", None),
+])
+def test_machine_dates_land_in_the_outlet_zone(value, want):
+    assert dates.parse_iso(value) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("2 jam lalu", "2022-01-08T08:15:00+07:00"),
+    ("35 menit yang lalu", "2022-01-08T09:40:00+07:00"),
+    ("3 hari lalu", "2022-01-05"),
+    ("sejam lalu", "2022-01-08T09:15:00+07:00"),
+])
+def test_relative_dates_against_the_capture_time(text, want):
+    captured = datetime(2022, 1, 8, 10, 15, tzinfo=WIB)
+    assert dates.parse_relative(text, captured) == want
+
+
+@pytest.mark.parametrize(("url", "want"), [
+    ("https://x.test/read/2022/01/07/15221301/slug", "2022-01-07"),
+    ("https://x.test/nasional/2022-01-09/slug", "2022-01-09"),
+    ("https://x.test/berita/d-5901234/slug", None),
+    ("https://x.test/2022/13/40/slug", None),
+])
+def test_dates_in_urls(url, want):
+    assert dates.date_from_url(url) == want
+
+
+@pytest.mark.parametrize(("title", "names", "url", "want"), [
+    ("Harga Cabai Naik - Kompas.com", ["Kompas.com"], "", "Harga Cabai Naik"),
+    ("Harga Cabai Naik | Republika Online", ["Republika"], "", "Harga Cabai Naik"),
+    ("KapanLagi.com: Artis Menikah", [], "https://www.kapanlagi.com/x", "Artis Menikah"),
+    ("Rusia - Ukraina Berunding - Harian Langit", ["Harian Langit"], "",
+     "Rusia - Ukraina Berunding"),
+    ("Sepekan di Almaty Halaman all - Kompas.com", ["Kompas.com"], "", "Sepekan di Almaty"),
+    ("Menhub: Tiket Pesawat Mahal", ["Kompas"], "", "Menhub: Tiket Pesawat Mahal"),
+])
+def test_titles_lose_the_outlet_name_only(title, names, url, want):
+    assert clean_title(title, names, url) == want
+
+
+def test_tracking_parameters_and_fragments_go():
+    url = "https://m.x.test/a/2022/01/09/slug?utm_source=fb&fbclid=abc&id=7#komentar"
+    assert strip_tracking(url) == "https://m.x.test/a/2022/01/09/slug?id=7"
+    assert canonical_url(url) == "https://m.x.test/a/2022/01/09/slug?id=7"
+    assert canonical_url("https://amp.x.test/a/amp?utm_medium=social", "/a") == (
+        "https://amp.x.test/a")
+
+
+def test_amp_mobile_and_www_variants_share_one_key():
+    keys = {url_key(u) for u in (
+        "https://www.x.test/berita/d-1/slug", "https://m.x.test/berita/d-1/slug",
+        "https://amp.x.test/berita/d-1/slug/amp", "https://x.test/berita/d-1/slug/?amp=1",
+        "https://www.x.test/berita/d-1/slug?utm_source=twitter")}
+    assert len(keys) == 1
+
+
+def test_page_positions():
+    assert page_of("https://x.test/a?page=2") == page_of("https://x.test/a?page=2")
+    assert page_of("https://x.test/a?page=2").base == "https://x.test/a"
+    assert page_of("https://x.test/a?page=all").page == SINGLE
+    assert page_of("https://x.test/a?single=1").page == SINGLE
+    assert page_of("https://x.test/a/2") is None  # a path suffix needs rel=prev
+    assert page_of("https://x.test/a/2", rel_prev=True).page == 2
+    links = page_links("https://x.test/a", ["https://x.test/a?page=3", "https://x.test/a?page=2",
+                                            "https://x.test/b?page=2"])
+    assert links.pages == ((2, "https://x.test/a?page=2"), (3, "https://x.test/a?page=3"))
+    assert links.single is None
+
+
+def test_paragraph_rules_move_bylines_and_drop_furniture():
+    paragraphs, byline = clean_paragraphs([
+        "Laporan Wartawan Kabar Nusantara, Andi Saputra",
+        "JAKARTA - Pemerintah menaikkan anggaran subsidi energi tahun ini, kata menteri.",
+        "Baca juga: Harga BBM Naik Lagi",
+        "ADVERTISEMENT",
+        "SCROLL TO CONTINUE WITH CONTENT",
+        "Foto: ANTARA/Fulan",
+        "Halaman 1 2",
+        "Selanjutnya",
+        "JAKARTA - Pemerintah menaikkan anggaran subsidi energi tahun ini, kata menteri.",
+        "Editor: Maya Lestari",
+        "Sumber: AFP",
+        "Copyright © 2022 Kabar Nusantara. All Rights Reserved.",
+        "Tags: energi, subsidi",
+    ])
+    assert paragraphs == [
+        "JAKARTA - Pemerintah menaikkan anggaran subsidi energi tahun ini, kata menteri."]
+    assert (byline.author, byline.editor, byline.source) == ("Andi Saputra", "Maya Lestari",
+                                                             "AFP")
+
+
+def test_prose_that_merely_starts_like_furniture_stays():
+    prose = ["Tagihan listrik warga naik dua kali lipat sejak awal bulan, kata pengurus RT.",
+             "Sumber daya alam di kawasan itu dikelola koperasi nelayan setempat sejak 2010."]
+    assert clean_paragraphs(prose)[0] == prose
+
+
+def test_language_is_read_from_the_text():
+    malay = ("Kerajaan berkata pihak berkuasa akan mengambil tindakan tegas kerana kes itu "
+             "boleh menjejaskan keyakinan rakyat terhadap sistem kewangan negara.")
+    indonesian = ("Pemerintah mengatakan aparat akan mengambil tindakan tegas karena kasus itu "
+                  "bisa mengganggu kepercayaan masyarakat terhadap sistem keuangan negara.")
+    assert detect_language(malay, "id") == "ms"
+    assert detect_language(indonesian, "en") == "id"
+    assert detect_language("Terlalu pendek", "id") == "id"
