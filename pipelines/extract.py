@@ -448,7 +448,10 @@ def _story_position(tree: lxml.html.HtmlElement, url: str) -> tuple[str, int | N
     here = page_of(url, rel_prev=bool(rel.get("prev")))
     if here is not None:
         return here.base, here.page
-    hrefs = [urljoin(url, a.get("href")) for a in tree.iter("a") if a.get("href")]
+    # Only links with a query can name another page of this story (path-suffix pages are
+    # announced by rel=next): skip urljoin for the hundreds of others on a news page.
+    hrefs = [urljoin(url, href) for a in tree.iter("a")
+             if (href := a.get("href")) and "=" in href]
     next_url = urljoin(url, rel["next"]) if rel.get("next") else None
     if page_links(url, hrefs, next_url):
         return url, 1
@@ -497,6 +500,8 @@ def _extract(html: str, url: str, *, require_article: bool,
         etree.strip_elements(tree, *_PRUNE_TAGS, with_tail=False)
     credits = page_bylines(tree)
     prune_page(tree)
+    # A page marked as an article gets the fast pass; an unmarked page the full one, whose
+    # comparison with other algorithms keeps a whole-page extraction from passing as text.
     document = _trafilatura(tree, url, with_metadata=need_meta, fast=True)
     paragraphs, links = _paragraphs(document.body if document else None)
     if (marked or not paragraphs) and _word_count(paragraphs) < FALLBACK_BELOW_WORDS:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 # Enough text to be sure, little enough to stay cheap: the classifier's cost grows with length.
-SAMPLE_CHARS = 800
+SAMPLE_CHARS = 600
 MIN_CHARS = 40
 
 
