@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 import time
@@ -329,7 +330,9 @@ def extract(file: Path, url: str, captured_at: str | None, as_json: bool) -> Non
             body = gzip.decompress(body)
     except (OSError, EOFError) as exc:
         raise _fail(f"cannot read {file}: {exc}") from exc
-    if not is_html(None, body) and b"<" not in body[:4096]:
+    head = body[:8192]
+    if b"\x00" in head or not (is_html(None, body) or re.search(
+            rb"<(html|head|body|div|p|article)\b", head, re.I)):
         raise _fail(f"{file} is not an HTML page")
     try:
         article = article_from_bytes(body, url, captured_at=moment)

@@ -215,7 +215,7 @@ _ROLE = {"penulis": "author", "reporter": "author", "pewarta": "author", "wartaw
 BYLINE_MAX_WORDS = 8
 DATE_LINE_MAX_WORDS = 9
 # Only prose repeats are duplicates: list-like lines (menus, recipes, tables) may recur.
-_SENTENCE_END = frozenset('.!?"\u201d\')')
+_SENTENCE_END = frozenset('.!?"\u201d')
 
 
 def _norm(text: str) -> str:

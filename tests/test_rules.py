@@ -145,3 +145,39 @@ def test_language_is_read_from_the_text():
     assert detect_language(malay, "id") == "ms"
     assert detect_language(indonesian, "en") == "id"
     assert detect_language("Terlalu pendek", "id") == "id"
+
+
+def test_extract_cli_prints_the_article_as_json(tmp_path):
+    import gzip
+    import json
+    from pathlib import Path
+
+    from tests.conftest import liputan
+
+    golden = Path(__file__).parent / "golden"
+    case = json.loads((golden / "bylines.json").read_text(encoding="utf-8"))
+    page = tmp_path / "page.html.gz"
+    page.write_bytes(gzip.compress((golden / "bylines.html").read_bytes()))
+    result = liputan("extract", str(page), "--url", case["url"], "--json")
+    assert result.returncode == 0, result.stderr
+    article = json.loads(result.stdout)
+    assert article["text"].split("\n\n") == case["paragraphs"]
+    assert (article["author"], article["editor"], article["source"]) == (
+        "Rina Maharani", "Dedi Kurniawan", "AFP")
+    for field in ("title", "published_at", "date_source", "outlet", "language", "canonical_url"):
+        assert field in article
+
+
+def test_extract_cli_errors_are_one_line(tmp_path):
+    from tests.conftest import liputan
+
+    binary = tmp_path / "x.bin"
+    binary.write_bytes(bytes(range(256)) * 4)
+    empty = tmp_path / "empty.html"
+    empty.write_text("<html><body></body></html>")
+    for args in (["extract", str(binary), "--url", "http://x.test/"],
+                 ["extract", str(empty), "--url", "http://x.test/"],
+                 ["extract", str(empty), "--url", "http://x.test/", "--captured-at", "kemarin"]):
+        result = liputan(*args)
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
