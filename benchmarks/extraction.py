@@ -236,7 +236,7 @@ def evaluate(set_name: str, cases: list[Case], extractor: Callable, repeat: int)
         results = [extractor(html, case.url) for case, html in pages]
     score.seconds = time.perf_counter() - started
     score.docs = len(pages) * repeat
-    for (case, _html), result in zip(pages, results, strict=True):  # noqa: B007
+    for (case, html), result in zip(pages, results, strict=True):
         if case.body is not None:
             text = result.text.replace("\n", "") if case.glued else result.text
             if set_name in SHINGLED:
@@ -244,7 +244,7 @@ def evaluate(set_name: str, cases: list[Case], extractor: Callable, repeat: int)
             else:
                 raw = prf(Counter(tokens(text)), Counter(tokens(case.body)))
                 score.raw_f1.append(raw[2])
-                expected = without_spans(tokens(case.body), marked_spans(_html))
+                expected = without_spans(tokens(case.body), marked_spans(html))
                 p, r, f = prf(Counter(tokens(text)), Counter(expected))
             score.precision.append(p)
             score.recall.append(r)

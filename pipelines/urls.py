@@ -51,13 +51,27 @@ def canonical_url(page_url: str, declared: str | None = None) -> str:
 def url_key(url: str) -> str:
     """A crawl-side identity that folds AMP, mobile and www variants of one story together.
 
-    Only for deciding "seen already": never shown as a URL (it drops the scheme).
+    Only for deciding "seen already": never shown as a URL (it drops the scheme). The crawl
+    calls it for every link, so a plain URL without a query takes a string-only path.
     """
+    if "?" not in url and "#" not in url and "@" not in url and "/amp" not in url.lower():
+        rest = url.partition("://")[2]
+        host, slash, path = rest.partition("/")
+        host = host.lower().rsplit(":80", 1)[0] if host.endswith(":80") else host.lower()
+        for prefix in ("www.", "amp.", "m.", "mobile."):
+            if host.startswith(prefix) and host.count(".") > 1:
+                host = host[len(prefix):]
+                break
+        path = (slash + path).rstrip("/") or "/"
+        return host + path
     parts = urlsplit(strip_tracking(url))
     host = (parts.hostname or "").lower()
     for prefix in ("www.", "amp.", "m.", "mobile."):
         if host.startswith(prefix) and host.count(".") > 1:
             host = host[len(prefix):]
+            break
+    if parts.port not in (None, 80, 443):
+        host = f"{host}:{parts.port}"
     path = _AMP_PATH.sub("", parts.path) or "/"
     if path != "/" and path.endswith("/"):
         path = path[:-1]

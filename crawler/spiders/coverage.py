@@ -20,6 +20,7 @@ from pipelines.capture import CAPTURE_KEY
 from pipelines.extract import decode_html, is_html
 from pipelines.pagination import looks_like_article, page_links, rel_links
 from pipelines.stages import CapturedPage
+from pipelines.urls import url_key
 
 # Requests found through feeds and sitemaps point at articles: fetch them before listings.
 DISCOVERY_PRIORITY = 10
@@ -65,10 +66,13 @@ class CoverageSpider(scrapy.Spider):
     # -- scheduling -------------------------------------------------------------------------
     def follow(self, url: str, callback: Any = None, priority: int = 0,
                **meta: Any) -> scrapy.Request | None:
-        """A request for `url` unless it is out of scope, already seen or over budget."""
-        if url in self.seen or self.budget <= 0 or not in_scope(url, self.scope):
+        """A request for `url` unless it is out of scope, already seen (as any variant of
+        its URL) or over budget."""
+        # One story, one fetch: AMP, mobile, www and tracking-tagged variants share a key.
+        key = url_key(url)
+        if key in self.seen or self.budget <= 0 or not in_scope(url, self.scope):
             return None
-        self.seen.add(url)
+        self.seen.add(key)
         try:
             request = scrapy.Request(url, callback=callback or self.parse, priority=priority,
                                      meta=meta or None)
@@ -117,7 +121,7 @@ class CoverageSpider(scrapy.Spider):
         if not story:
             return
         if story.single:
-            self.seen.update(page_url for _, page_url in story.pages)
+            self.seen.update(url_key(page_url) for _, page_url in story.pages)
             wanted = [story.single]
         else:
             wanted = [page_url for _, page_url in story.pages]
