@@ -35,6 +35,7 @@ ARTICLE_TYPES = {
 MIN_WORDS_UNMARKED = 150
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 _BLOCK_TAGS = {"p", "head", "item", "quote", "cell", "list", "table"}
+_CONTAINER_TAGS = {"div", "section", "article", "main", "span", "body"}
 # Never article text, and trafilatura discards them anyway: removing them first in C cuts its
 # pruning work by a quarter. (<form> stays: ASP.NET pages wrap the whole body in one.)
 _PRUNE_TAGS = ("script", "style", "noscript", "svg", "iframe", "nav", "footer", "aside",
@@ -408,13 +409,17 @@ def publication_date(meta: PageMeta, url: str, captured_at: datetime | None,
 # -- extraction -----------------------------------------------------------------------------
 def _paragraphs(body: etree._Element | None) -> tuple[list[str], list[Link]]:
     """Paragraph texts and in-body links from trafilatura's output tree."""
-    if body is None:
-        return [], []
     paragraphs: list[str] = []
     links: list[Link] = []
-    if body.text and body.text.strip():
-        paragraphs.append(" ".join(body.text.split()))
-    for el in body:
+    if body is not None:
+        _collect(body, paragraphs, links)
+    return paragraphs, links
+
+
+def _collect(container: etree._Element, paragraphs: list[str], links: list[Link]) -> None:
+    if container.text and container.text.strip():
+        paragraphs.append(" ".join(container.text.split()))
+    for el in container:
         if el.tag in _BLOCK_TAGS:
             for ref in el.iter("ref"):
                 target = ref.get("target")
@@ -423,10 +428,12 @@ def _paragraphs(body: etree._Element | None) -> tuple[list[str], list[Link]]:
             text = " ".join("".join(el.itertext()).split())
             if text:
                 paragraphs.append(text)
+        elif el.tag in _CONTAINER_TAGS:
+            # trafilatura's fallback extractors hand back the page's own <div> nesting
+            _collect(el, paragraphs, links)
         # Text trafilatura leaves between blocks (after a heading, say) is body text too.
         if el.tail and el.tail.strip():
             paragraphs.append(" ".join(el.tail.split()))
-    return paragraphs, links
 
 
 def _drop_leading_title(paragraphs: list[str], title: str | None, names: list[str],
@@ -471,6 +478,17 @@ def extract_article(html: str, url: str, *,
 # Below this many words on a page marked as an article, the fast pass probably missed the
 # body: run trafilatura again with its fallback extractors.
 FALLBACK_BELOW_WORDS = 120
+# A page whose text is not split into blocks (one <div> of bare text) can come out of the
+# fast pass whole, menus included, as one "paragraph": the full pass then decides.
+WALL_WORDS = 300
+WALL_SHARE = 0.8
+
+
+def _is_wall(paragraphs: list[str]) -> bool:
+    if not paragraphs:
+        return False
+    sizes = [len(p.split()) for p in paragraphs]
+    return max(sizes) >= WALL_WORDS and max(sizes) >= WALL_SHARE * sum(sizes)
 
 
 def _trafilatura(tree: lxml.html.HtmlElement, url: str, *, with_metadata: bool, fast: bool):
@@ -504,13 +522,16 @@ def _extract(html: str, url: str, *, require_article: bool,
     # comparison with other algorithms keeps a whole-page extraction from passing as text.
     document = _trafilatura(tree, url, with_metadata=need_meta, fast=True)
     paragraphs, links = _paragraphs(document.body if document else None)
-    if (marked or not paragraphs) and _word_count(paragraphs) < FALLBACK_BELOW_WORDS:
+    short = (marked or not paragraphs) and _word_count(paragraphs) < FALLBACK_BELOW_WORDS
+    wall = _is_wall(paragraphs)
+    if short or wall:
         again = parse_html(html)
         prune_page(again)
         thorough = _trafilatura(again, url, with_metadata=need_meta, fast=False)
         if thorough is not None:
             alt, alt_links = _paragraphs(thorough.body)
-            if _word_count(alt) > _word_count(paragraphs):
+            more = _word_count(alt) > _word_count(paragraphs)
+            if (short and more) or (wall and alt and not _is_wall(alt)):
                 document, paragraphs, links = thorough, alt, alt_links
     if document is None:
         return None, []
