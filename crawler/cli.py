@@ -84,6 +84,24 @@ def _print_summary(result: Any) -> None:
     click.echo(f"  index              {result.archive / 'index.db'}")
 
 
+def _emit(rows: list[dict[str, Any]], fmt: str, table: Any) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["id"])
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        table(rows)
+
+
+def output_format(func: Any) -> Any:
+    func = click.option("--csv", "fmt", flag_value="csv", help="Output CSV.")(func)
+    func = click.option("--json", "fmt", flag_value="json", help="Output JSON.")(func)
+    return click.option("--table", "fmt", flag_value="table", default=True,
+                        help="Output a readable table (default).")(func)
+
+
 @cli.command()
 @click.argument("config_file", metavar="CONFIG", type=click.Path(dir_okay=False, path_type=Path))
 @archive_option
@@ -92,26 +110,70 @@ def _print_summary(result: Any) -> None:
               help="Override a Scrapy or LIPUTAN_* setting (repeatable).")
 @click.option("--stats-json", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the crawl's final stats to this JSON file.")
+@click.option("--dry-run", is_flag=True,
+              help="Print the discovery plan (every start URL by source and outlet) and the "
+                   "topic's strongest terms; fetch nothing.")
+@output_format
 def crawl(config_file: Path, archive: Path, proxy: str | None, settings: tuple[str, ...],
-          stats_json: Path | None) -> None:
+          stats_json: Path | None, dry_run: bool, fmt: str) -> None:
     """Crawl the sources of CONFIG into the archive (WARC + index).
 
     \b
     Example:
         liputan crawl crawls/kazakhstan-2022.toml --archive archive
+        liputan crawl crawls/kazakhstan-2022.toml --dry-run
     """
-    from crawler.run import run_crawl
-
     try:
         config = load_config(config_file)
     except ConfigError as exc:
         raise _fail(str(exc)) from exc
+    if dry_run:
+        _print_plan(config, fmt)
+        return
+    from crawler.run import run_crawl
     result = run_crawl(config, archive, proxy=proxy, overrides=_parse_sets(settings))
     _print_summary(result)
     if stats_json:
         stats_json.write_text(json.dumps(result.stats, default=str, indent=2, sort_keys=True))
     if result.finish_reason not in ("finished", "closespider_pagecount"):
         raise _fail(f"crawl ended early: {result.finish_reason}")
+
+
+def _print_plan(config: Any, fmt: str) -> None:
+    from crawler.focus import Focus
+    from crawler.outlets import find_profiles
+    from crawler.plan import discovery_plan
+
+    profiles = find_profiles(config.sources.outlets, config.profile_dirs())
+    rows = [{"source": r.source, "outlet": r.outlet, "url": r.url}
+            for r in discovery_plan(config, profiles)]
+    if fmt != "table":
+        _emit(rows, fmt, None)
+        return
+    topic = config.topic
+    click.echo(f"crawl {config.name}: {len(rows)} start URLs, {len(profiles)} outlets, "
+               f"budget {config.limits.max_pages:,} pages")
+    window = f"{topic.published_after or '…'} to {topic.published_before or '…'}"
+    click.echo(f"  language {topic.language or 'any'}, published {window}, "
+               f"threshold {topic.threshold}")
+    try:
+        terms = Focus.from_config(config).topic.describe(10)
+        click.echo(f"  entities: {', '.join(terms['entities'])}")
+        if terms["context"]:
+            click.echo(f"  context:  {', '.join(terms['context'])}")
+    except ValueError:
+        click.echo("  no keywords or seed texts: every article is coverage")
+    click.echo(f"  scope: {', '.join(config.scope_domains(profiles))}")
+    for outlet in [p.key for p in profiles] + [""]:
+        mine = [r for r in rows if r["outlet"] == outlet]
+        if not mine:
+            continue
+        profile = next((p for p in profiles if p.key == outlet), None)
+        unverified = f"  (unverified: {', '.join(profile.unverified)})" if (
+            profile and profile.unverified) else ""
+        click.echo(f"\n{outlet or 'config'}{unverified}")
+        for row in mine:
+            click.echo(f"  {row['source']:<13} {row['url']}")
 
 
 @contextmanager
@@ -180,24 +242,6 @@ def _echo_hits_table(rows: list[dict[str, Any]]) -> None:
         click.echo(f"      {row['url']}")
         if row.get("snippet"):
             click.echo(f"      {' '.join(row['snippet'].split())}")
-
-
-def _emit(rows: list[dict[str, Any]], fmt: str, table: Any) -> None:
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-    elif fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["id"])
-        writer.writeheader()
-        writer.writerows(rows)
-    else:
-        table(rows)
-
-
-def output_format(func: Any) -> Any:
-    func = click.option("--csv", "fmt", flag_value="csv", help="Output CSV.")(func)
-    func = click.option("--json", "fmt", flag_value="json", help="Output JSON.")(func)
-    return click.option("--table", "fmt", flag_value="table", default=True,
-                        help="Output a readable table (default).")(func)
 
 
 @cli.command()

@@ -24,9 +24,11 @@ class TopicConfig:
     seed_urls: tuple[str, ...] = ()
     seed_texts: tuple[str, ...] = ()  # globs, relative to the config file
     keywords: tuple[str, ...] = ()
+    aliases: tuple[tuple[str, ...], ...] = ()  # spellings of one name: ["Tokayev", "Tokaev"]
     language: str = "id"
     published_after: date | None = None
     published_before: date | None = None
+    threshold: float = 0.4  # relevance from which a page counts as coverage
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,17 @@ class SourcesConfig:
     sitemaps: tuple[str, ...] = ()
     start_urls: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()  # extra in-scope domains (subdomains included)
+    sites_dir: str = ""  # more outlet profiles, relative to the config (searched first)
+    search_queries: tuple[str, ...] = ()  # for the outlets' search pages; default: keywords
+    tags: tuple[str, ...] = ()  # for the outlets' tag pages; default: keywords
+    homepages: bool = True  # start from each outlet's homepage too
 
 
 @dataclass(frozen=True)
 class LimitsConfig:
     max_pages: int = 5000
     max_depth: int = 4
+    tunnel_depth: int = 2  # off-topic pages in a row whose links are still followed
 
 
 @dataclass(frozen=True)
@@ -74,9 +81,33 @@ class CrawlConfig:
         urls = [*self.sources.start_urls, *self.topic.seed_urls]
         return list(dict.fromkeys(urls))
 
-    def scope_domains(self) -> list[str]:
-        """Registrable-ish domains the crawl may fetch from (subdomains included)."""
-        hosts = [*self.sources.domains]
+    def seed_text_files(self, pattern: str | None = None) -> list[Path]:
+        """The files the topic.seed_texts globs (or one of them) match, relative to the
+        config file."""
+        base = self.path.parent if self.path else Path.cwd()
+        files: list[Path] = []
+        for glob in [pattern] if pattern else self.topic.seed_texts:
+            path = Path(glob)
+            folder = path.parent if path.is_absolute() else base / path.parent
+            files += sorted(m for m in folder.glob(path.name) if m.is_file())
+        return list(dict.fromkeys(files))
+
+    def profile_dirs(self) -> list[Path]:
+        if not self.sources.sites_dir:
+            return []
+        base = self.path.parent if self.path else Path.cwd()
+        return [base / self.sources.sites_dir]
+
+    def search_queries(self) -> list[str]:
+        return list(self.sources.search_queries or self.topic.keywords[:3])
+
+    def tag_names(self) -> list[str]:
+        return list(self.sources.tags or self.topic.keywords[:3])
+
+    def scope_domains(self, profiles: list[Any] | tuple[Any, ...] = ()) -> list[str]:
+        """Registrable-ish domains the crawl may fetch from (subdomains included): the
+        outlets' domains, the `domains` key, and the hosts of every configured URL."""
+        hosts = [d for p in profiles for d in p.domains] + [*self.sources.domains]
         for url in (*self.seed_urls_all(), *self.sources.feeds, *self.sources.sitemaps):
             hosts.append(urlsplit(url).hostname or "")
         return list(dict.fromkeys(_strip_www(h.lower()) for h in hosts if h))
@@ -159,6 +190,11 @@ def _coerce(value: Any, expected: str, key: str, where: str) -> Any:
     def fail(what: str) -> ConfigError:
         return ConfigError(f"{where}: {key} must be {what}; got {value!r}")
 
+    if expected.startswith("tuple[tuple[str"):
+        if not isinstance(value, list) or not all(
+                isinstance(v, list) and all(isinstance(x, str) for x in v) for v in value):
+            raise fail("a list of lists of strings, such as [[\"Tokayev\", \"Tokaev\"]]")
+        return tuple(tuple(v) for v in value)
     if expected.startswith("tuple[str"):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise fail("a list of strings")
@@ -197,14 +233,21 @@ def _check(config: CrawlConfig, where: str) -> None:
         raise ConfigError(f"{where}: limits.max_pages must be at least 1")
     if config.politeness.concurrent_per_host == 0:
         raise ConfigError(f"{where}: politeness.concurrent_per_host must be at least 1")
+    for pattern in topic.seed_texts:
+        if not config.seed_text_files(pattern):
+            raise ConfigError(f"{where}: topic.seed_texts {pattern!r} matches no file")
+    if not 0 < topic.threshold <= 1:
+        raise ConfigError(f"{where}: topic.threshold must be in (0, 1]; got {topic.threshold}")
     if config.sources.outlets:
-        # Refuse rather than ignore: a crawl that silently skipped its outlets loses coverage.
+        # Profiles are read now, so a typo fails before anything is fetched.
+        from crawler.outlets import ProfileError, find_profiles
+        try:
+            find_profiles(config.sources.outlets, config.profile_dirs())
+        except ProfileError as exc:
+            raise ConfigError(f"{where}: sources.outlets: {exc}") from exc
+    if not (config.seed_urls_all() or config.sources.feeds or config.sources.sitemaps
+            or config.sources.outlets):
         raise ConfigError(
-            f"{where}: sources.outlets needs outlet profiles, which this version does not ship"
-            " yet; list the outlets' start_urls, feeds and sitemaps instead"
-        )
-    if not (config.seed_urls_all() or config.sources.feeds or config.sources.sitemaps):
-        raise ConfigError(
-            f"{where}: nothing to crawl; set sources.start_urls, sources.feeds, "
-            "sources.sitemaps or topic.seed_urls"
+            f"{where}: nothing to crawl; set sources.outlets, sources.start_urls, "
+            "sources.feeds, sources.sitemaps or topic.seed_urls"
         )

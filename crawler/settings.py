@@ -20,6 +20,9 @@ LIPUTAN_HTTP_PROXY = ""  # send every request through this HTTP proxy (the fixtu
 LIPUTAN_PROGRESS = "auto"  # live progress line: "auto" (on a terminal), "always", "never"
 LIPUTAN_PROGRESS_INTERVAL = 1.0  # seconds between progress updates on a terminal
 LIPUTAN_LOG_INTERVAL = 30.0  # seconds between progress log lines when not on a terminal
+LIPUTAN_MAX_PAGES = 0  # page budget, spent at the downloader; crawl configs set it
+LIPUTAN_FOCUS = True  # score pages and links by topic; gate coverage (language, window, topic)
+LIPUTAN_BEST_FIRST = True  # request priority = link score; False = breadth-first (FIFO)
 
 # -- Scrapy --------------------------------------------------------------------------------
 USER_AGENT = f"Liputan/{__version__} (archival crawler for news research)"
@@ -41,8 +44,13 @@ LOG_LEVEL = "INFO"
 DEPTH_PRIORITY = 1
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+# Start requests (feeds, sitemaps, search pages) compete by priority with the links they
+# lead to, instead of waiting behind every scheduled link: best-first needs one ordering.
+SCHEDULER_START_MEMORY_QUEUE = None
+SCHEDULER_START_DISK_QUEUE = None
 
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.budget.PageBudget": 150,  # after robots.txt (100): a disallowed URL costs nothing
     "crawler.proxy.FixedProxy": 740,  # before HttpProxyMiddleware (750)
     "pipelines.capture.WarcCapture": 950,  # at the wire: above compression (590), redirects (600)
 }

@@ -103,15 +103,14 @@ class CrawlArchive:
             self.counts.failures += 1
             self.index.add_capture(self.crawl_id, url, None, None, None, error=error)
 
-    def add_analysis(self, key: str, analysis: PageAnalysis,
-                     relevance: float | None = None) -> None:
+    def add_analysis(self, key: str, analysis: PageAnalysis) -> None:
         """Index what extraction found on the page captured under `key`."""
         with self._writing():
             capture_id = self._captures.pop(key, None)
             if capture_id is None:
                 raise ArchiveError(f"no capture {key} for an extracted page")
             self.counts.extraction_errors += bool(analysis.error)
-            article_id = self.index.add_analysis(capture_id, analysis, relevance)
+            article_id = self.index.add_analysis(capture_id, analysis)
             self.counts.articles += article_id is not None
 
     def close(self, status: str = "finished", stats: Mapping[str, Any] | None = None) -> None:

@@ -49,6 +49,15 @@ class Link:
 
 
 @dataclass(frozen=True)
+class OutLink:
+    """A link of the page as the crawl sees it: where it goes, its words and their setting."""
+
+    url: str
+    anchor: str
+    context: str = ""  # text of the list item / paragraph holding the link
+
+
+@dataclass(frozen=True)
 class Article:
     url: str
     title: str | None
@@ -79,6 +88,11 @@ class PageAnalysis:
     links: tuple[Link, ...] = ()  # links inside the article body (the citation graph)
     error: str | None = None
     url: str | None = None  # the page's own URL (an article's `url` may be its story's)
+    outlinks: tuple[OutLink, ...] = ()  # every <a href> of the page (when asked for)
+    # Set by the crawl's relevance step (crawler/focus.py), not by extraction:
+    relevance: float | None = None
+    verdict: str | None = None  # why the article is not coverage; None when it is
+    scored_links: tuple[tuple[str, float], ...] = ()
 
 
 class ExtractionError(Exception):
@@ -502,9 +516,43 @@ def _word_count(paragraphs: list[str]) -> int:
     return sum(len(p.split()) for p in paragraphs)
 
 
+_CONTEXT_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "figcaption", "td", "dd"}
+_LINK_SKIP = ("javascript:", "mailto:", "tel:", "data:", "#", "whatsapp:")
+
+
+def outlinks(tree: lxml.html.HtmlElement, url: str) -> list[OutLink]:
+    """Every http(s) link of the page with its anchor text and the text around it,
+    first occurrence of each URL (read before pruning: related lists are links too)."""
+    base = tree.find(".//base[@href]")
+    base_url = urljoin(url, base.get("href")) if base is not None else url
+    found: dict[str, OutLink] = {}
+    for a in tree.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.lower().startswith(_LINK_SKIP):
+            continue
+        try:
+            target = urljoin(base_url, href).partition("#")[0]
+        except ValueError:
+            continue
+        if not target.startswith(("http://", "https://")) or target in found:
+            continue
+        anchor = " ".join((a.text_content() or a.get("title") or "").split())[:200]
+        context = ""
+        parent = a.getparent()
+        while parent is not None and parent.tag not in _CONTEXT_TAGS and parent.tag != "body":
+            parent = parent.getparent()
+        if parent is not None and parent.tag in _CONTEXT_TAGS:
+            context = " ".join(parent.text_content().split())[:300]
+        found[target] = OutLink(target, anchor, context if context != anchor else "")
+    return list(found.values())
+
+
 def _extract(html: str, url: str, *, require_article: bool,
-             captured_at: datetime | None = None) -> tuple[Article | None, list[Link]]:
+             captured_at: datetime | None = None,
+             links_out: list[OutLink] | None = None) -> tuple[Article | None, list[Link]]:
     tree = parse_html(html)
+    if links_out is not None:
+        links_out.extend(outlinks(tree, url))
     meta = read_meta(tree)
     marked = bool(meta.types & ARTICLE_TYPES)
     if require_article and not marked and meta.og_type not in (None, "article"):
@@ -565,24 +613,28 @@ def _extract(html: str, url: str, *, require_article: bool,
 
 
 def analyse_page(body: bytes, url: str, content_type: str | None = None,
-                 captured_at: datetime | None = None) -> PageAnalysis:
-    """Classify and extract one archived response body (already Content-Decoded).
+                 captured_at: datetime | None = None, *,
+                 with_outlinks: bool = False) -> PageAnalysis:
+    """Classify and extract one archived response body (already Content-Decoded); with
+    `with_outlinks`, also every link of the page for the crawl to score.
 
     Never raises for bad input: failures come back as `PageAnalysis.error` so the caller
     records the capture with its reason and nothing is lost.
     """
     if not is_html(content_type, body):
         return PageAnalysis("other")
+    found: list[OutLink] | None = [] if with_outlinks else None
     try:
         article, links = _extract(decode_html(body, content_type), url, require_article=True,
-                                  captured_at=captured_at)
+                                  captured_at=captured_at, links_out=found)
     except ExtractionError as exc:
-        return PageAnalysis("page", error=str(exc))
+        return PageAnalysis("page", error=str(exc), outlinks=tuple(found or ()))
     except Exception as exc:  # noqa: BLE001 - third-party parser bugs must not stop a crawl
-        return PageAnalysis("page", error=f"extraction failed: {type(exc).__name__}: {exc}")
+        return PageAnalysis("page", error=f"extraction failed: {type(exc).__name__}: {exc}",
+                            outlinks=tuple(found or ()))
     if article is None:
-        return PageAnalysis("page", url=url)
-    return PageAnalysis("article", article, tuple(links), url=url)
+        return PageAnalysis("page", url=url, outlinks=tuple(found or ()))
+    return PageAnalysis("article", article, tuple(links), url=url, outlinks=tuple(found or ()))
 
 
 def article_from_bytes(body: bytes, url: str, content_type: str | None = None,

@@ -22,7 +22,7 @@ import sqlite_utils
 from pipelines.extract import Article, Link, PageAnalysis
 from pipelines.warc import CaptureRecord
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class SearchQueryError(ValueError):
@@ -76,12 +76,17 @@ class Index:
                 {"id": int, "crawl_id": int, "url": str, "status": int, "content_type": str,
                  "fetched_at": str, "warc_file": str, "warc_offset": int, "warc_length": int,
                  "record_id": str, "record_type": str, "payload_digest": str,
-                 "revisit_of": int, "error": str},
+                 "revisit_of": int, "error": str, "relevance": float, "verdict": str},
                 pk="id",
                 foreign_keys=[("crawl_id", "crawls", "id")],
             )
             db["captures"].create_index(["record_id"], unique=True)
             db["captures"].create_index(["url"])
+        else:  # schema 3: every page's relevance, and why an article is not coverage
+            have = db["captures"].columns_dict
+            for column, kind in (("relevance", float), ("verdict", str)):
+                if column not in have:
+                    db["captures"].add_column(column, kind)
         if "articles" not in db.table_names():
             db["articles"].create(
                 {"id": int, "capture_id": int, "url": str, "canonical_url": str, "outlet": str,
@@ -252,16 +257,20 @@ class Index:
         )
         self._wrote()
 
-    def add_analysis(self, capture_id: int, analysis: PageAnalysis,
-                     relevance: float | None = None) -> int | None:
+    def add_analysis(self, capture_id: int, analysis: PageAnalysis) -> int | None:
         """Index what extraction found on a captured page: the article (id returned) or,
-        for a page that failed, the reason on its capture row."""
+        for a page that failed, the reason on its capture row. An article the crawl's gates
+        rejected (off topic, another language, outside the window) stays a capture only,
+        with its relevance and the verdict."""
         if analysis.error:
             self.note_capture_error(capture_id, analysis.error)
-        if analysis.article is None:
+        if analysis.relevance is not None:
+            self.conn.execute("UPDATE captures SET relevance=?, verdict=? WHERE id=?",
+                              [analysis.relevance, analysis.verdict, capture_id])
+        if analysis.article is None or analysis.verdict:
             return None
-        return self.add_article(capture_id, analysis.article, analysis.links, relevance,
-                                page_url=analysis.url)
+        return self.add_article(capture_id, analysis.article, analysis.links,
+                                analysis.relevance, page_url=analysis.url)
 
     def _wrote(self) -> None:
         self._pending += 1

@@ -7,6 +7,7 @@ Malay on a few sentences, is small (no model download) and takes ~2 ms on the sa
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 # Enough text to be sure, little enough to stay cheap: the classifier's cost grows with length.
@@ -21,10 +22,26 @@ def _identifier():
     return LanguageIdentifier.from_model_file(MODEL_FILE)
 
 
+# Indonesian and Malay share most of their words; these pairs are where the two standards
+# spell or say the same thing differently (Indonesian first). py3langid, on a short sample,
+# confuses them in both directions: the whole text's marker counts settle it.
+_ID_ONLY = re.compile(r"\b(?:karena|bahwa|pemerintah|setelah|uang|saat|mengatakan|tersebut|"
+                      r"bisa|kantor|sejak|menurut|ujar|kata|meminta|hingga|warga|polisi|"
+                      r"rumah sakit|bulan lalu|sekitar)\b", re.I)
+_MS_ONLY = re.compile(r"\b(?:kerana|bahawa|kerajaan|selepas|wang|ketika ini|berkata|iaitu|"
+                      r"sahaja|boleh|beliau berkata|semasa|pihak berkuasa|rakyat malaysia|"
+                      r"bagaimanapun|sebelum ini|pada masa|hospital|lapangan terbang|"
+                      r"kenyataan|disifatkan|mahupun|tentera)\b", re.I)
+
+
 def detect_language(text: str, declared: str | None = None) -> str | None:
     """ISO 639-1 code of the text's language; the page's declaration when text is too short."""
     sample = " ".join(text.split())[:SAMPLE_CHARS]
     if len(sample) < MIN_CHARS:
         return declared
     code, _score = _identifier().classify(sample)
+    if code in ("id", "ms"):
+        indonesian, malay = len(_ID_ONLY.findall(text)), len(_MS_ONLY.findall(text))
+        if indonesian != malay:
+            return "id" if indonesian > malay else "ms"
     return code

@@ -21,6 +21,9 @@ from pipelines.capture import crawl_archive
 from pipelines.extract import PageAnalysis, analyse_page
 
 if TYPE_CHECKING:
+    from crawler.focus import Focus
+
+if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
@@ -35,21 +38,66 @@ class CapturedPage:
     body: bytes  # Content-Decoded by Scrapy; charset handled by extraction
     content_type: str | None
     analysis: PageAnalysis | None = None
-    relevance: float | None = None
 
 
-def _lower_priority(niceness: int) -> None:
-    # The event loop is the crawl's one serial path; workers can lag a little without harm.
-    with contextlib.suppress(OSError):
-        os.nice(niceness)
+_FOCUS: Focus | None = None  # the crawl's focus, in each worker process
 
 
-def extraction_pool(workers: int, niceness: int = 0) -> ProcessPoolExecutor:
+def _init_worker(niceness: int, focus: Focus | None) -> None:
+    global _FOCUS
+    _FOCUS = focus
+    if niceness:
+        # The event loop is the crawl's one serial path; workers can lag without harm.
+        with contextlib.suppress(OSError):
+            os.nice(niceness)
+
+
+def extraction_pool(workers: int, niceness: int = 0,
+                    focus: Focus | None = None) -> ProcessPoolExecutor:
     """Worker processes started by spawn: forking a process that runs a reactor and
     threads can deadlock on locks held at fork time."""
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_lower_priority if niceness else None,
-                               initargs=(niceness,) if niceness else ())
+                               initializer=_init_worker, initargs=(niceness, focus))
+
+
+def analyse_in_worker(body: bytes, url: str, content_type: str | None) -> PageAnalysis:
+    """Extraction, then (when the crawl has a focus) relevance, gates and link scores."""
+    if _FOCUS is None:
+        return analyse_page(body, url, content_type)
+    return _FOCUS.assess(analyse_page(body, url, content_type, with_outlinks=True))
+
+
+class PageAnalyser:
+    """The crawl's extraction workers, shared by the spider (which needs link scores before
+    it can schedule) and the extraction pipeline."""
+
+    def __init__(self, workers: int, niceness: int = 0, focus: Focus | None = None):
+        self.workers, self.niceness, self.focus = workers, niceness, focus
+        self.pool: ProcessPoolExecutor | None = None
+
+    async def analyse(self, body: bytes, url: str, content_type: str | None) -> PageAnalysis:
+        if self.pool is None:
+            self.pool = extraction_pool(self.workers, self.niceness, self.focus)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, analyse_in_worker, body, url, content_type)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=False)
+            self.pool = None
+
+
+def page_analyser(crawler: Crawler) -> PageAnalyser | None:
+    """The crawl's one PageAnalyser (None when extraction is off)."""
+    settings = crawler.settings
+    if not settings.getbool("LIPUTAN_EXTRACT_ENABLED"):
+        return None
+    analyser = getattr(crawler, "_liputan_analyser", None)
+    if analyser is None:
+        analyser = PageAnalyser(settings.getint("LIPUTAN_EXTRACT_WORKERS") or default_workers(),
+                                settings.getint("LIPUTAN_EXTRACT_NICENESS"))
+        crawler._liputan_analyser = analyser
+    return analyser
 
 
 def default_workers() -> int:
@@ -58,36 +106,29 @@ def default_workers() -> int:
 
 
 class ExtractPipeline:
-    def __init__(self, crawler: Crawler, workers: int, niceness: int = 0):
+    """Extracts the pages the spider did not already analyse (it does, when focused)."""
+
+    def __init__(self, crawler: Crawler, analyser: PageAnalyser):
         self.crawler = crawler
-        self.workers = workers
-        self.niceness = niceness
-        self.pool: ProcessPoolExecutor | None = None
+        self.analyser = analyser
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
-        settings = crawler.settings
-        if not settings.getbool("LIPUTAN_EXTRACT_ENABLED"):
+        analyser = page_analyser(crawler)
+        if analyser is None:
             raise NotConfigured("extraction is off (LIPUTAN_EXTRACT_ENABLED=False)")
-        return cls(crawler, settings.getint("LIPUTAN_EXTRACT_WORKERS") or default_workers(),
-                   settings.getint("LIPUTAN_EXTRACT_NICENESS"))
-
-    def open_spider(self) -> None:
-        self.pool = extraction_pool(self.workers, niceness=self.niceness)
+        return cls(crawler, analyser)
 
     async def process_item(self, item: object) -> object:
-        if not isinstance(item, CapturedPage) or self.pool is None:
+        if not isinstance(item, CapturedPage):
             return item
-        loop = asyncio.get_running_loop()
-        item.analysis = await loop.run_in_executor(
-            self.pool, analyse_page, item.body, item.url, item.content_type
-        )
+        if item.analysis is None:
+            item.analysis = await self.analyser.analyse(item.body, item.url, item.content_type)
         item.body = b""  # the bytes are in the WARC; do not hold them any longer
         return item
 
     def close_spider(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=False)
+        self.analyser.close()
 
 
 class IndexPipeline:
@@ -104,11 +145,14 @@ class IndexPipeline:
         if not isinstance(item, CapturedPage) or item.analysis is None:
             return item
         stats = self.crawler.stats
-        crawl_archive(self.crawler).add_analysis(item.capture, item.analysis, item.relevance)
+        crawl_archive(self.crawler).add_analysis(item.capture, item.analysis)
         if item.analysis.error:
             stats.inc_value("liputan/extraction_errors")
             logger.warning("extraction failed for %s: %s", item.url, item.analysis.error)
-        if item.analysis.article is not None:
+        if item.analysis.article is not None and item.analysis.verdict:
+            stats.inc_value("liputan/rejected/" + item.analysis.verdict.split(" (")[0]
+                            .split(" ")[0])
+        elif item.analysis.article is not None:
             stats.inc_value("liputan/articles")
         else:
             stats.inc_value(f"liputan/pages/{item.analysis.kind}")

@@ -41,10 +41,12 @@ class CrawledArchive:
 
 @pytest.fixture(scope="session")
 def crawled(web, tmp_path_factory) -> CrawledArchive:
-    """The demo config crawled once into a fresh archive."""
+    """The demo config crawled once into a fresh archive, every article indexed (the focus
+    gates are off: these tests check the archive path; tests/test_focus.py the gates)."""
     root = tmp_path_factory.mktemp("archive")
     before = len(web.requests)
     result = liputan("crawl", str(DEMO_CONFIG), "--archive", str(root), "--proxy",
-                     web.proxy_url, "--stats-json", str(root / "stats.json"))
+                     web.proxy_url, "--stats-json", str(root / "stats.json"),
+                     "-s", "LIPUTAN_FOCUS=False")
     assert result.returncode == 0, result.stdout + result.stderr
     return CrawledArchive(root, result, web.requests[before:])

@@ -55,7 +55,11 @@ def test_valid_config_loads_into_dataclasses(tmp_path):
          "must be a date"),
         ("name = [", "invalid TOML"),
         ('name = "x"\n', "nothing to crawl"),
-        (GOOD.replace("[sources]", '[sources]\noutlets = ["detik"]'), "needs outlet profiles"),
+        (GOOD.replace("[sources]", '[sources]\noutlets = ["nosuchoutlet"]'),
+         "no outlet profile 'nosuchoutlet'"),
+        (GOOD.replace("[topic]", '[topic]\nseed_texts = ["nothing/*.txt"]'), "matches no file"),
+        (GOOD.replace("[topic]", '[topic]\naliases = ["Tokayev"]'), "a list of lists"),
+        (GOOD.replace("[topic]", "[topic]\nthreshold = 2"), "topic.threshold must be in"),
     ],
 )
 def test_mistakes_are_named(tmp_path, text, message):

@@ -7,26 +7,46 @@ fetch next and hands HTML pages to extraction.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
 from crawler.config import CrawlConfig, load_config
 from crawler.discovery import in_window, parse_feed, parse_sitemap
+from crawler.focus import Focus
 from crawler.links import html_links, in_scope
+from crawler.outlets import find_profiles
+from crawler.plan import discovery_plan
+from crawler.relevance import PARENT_FLOOR, link_score
 from pipelines.capture import CAPTURE_KEY
-from pipelines.extract import decode_html, is_html
+from pipelines.extract import PageAnalysis, decode_html, is_html
 from pipelines.pagination import looks_like_article, page_links, rel_links
-from pipelines.stages import CapturedPage
+from pipelines.stages import CapturedPage, page_analyser
 from pipelines.urls import url_key
 
-# Requests found through feeds and sitemaps point at articles: fetch them before listings.
-DISCOVERY_PRIORITY = 10
-ARTICLE_HINT_PRIORITY = 5
-# The remaining pages of a story: soon, so the article row is complete early.
-STORY_PAGE_PRIORITY = 20
+# Priorities (Scrapy runs higher first). Discovery documents first: they name articles. A
+# link's own priority is its relevance score times LINK_SCALE, so best-first ordering
+# holds across every source.
+DISCOVERY_PRIORITY = 3000
+LISTING_PRIORITY = 2500  # search and tag pages of the outlets
+STORY_PAGE_PRIORITY = 2000  # the rest of a multi-page story: the article row completes early
+LINK_SCALE = 1000
+HOME_PRIORITY = 100
+# Links scored below this wait in a reserve until the scheduler runs dry: otherwise, early in
+# a crawl, free download slots go to whatever is queued, however unpromising.
+RESERVE_BELOW = 150
+RESERVE_BATCH = 64
+LISTING_SOURCES = ("search", "tag")  # the outlet's own answer to our query: parents on topic
+SOURCE_PRIORITY = {"seed": DISCOVERY_PRIORITY, "feed": DISCOVERY_PRIORITY,
+                   "news-sitemap": DISCOVERY_PRIORITY, "sitemap": DISCOVERY_PRIORITY,
+                   "search": LISTING_PRIORITY, "tag": LISTING_PRIORITY,
+                   "start": HOME_PRIORITY, "home": HOME_PRIORITY}
+ARTICLE_HINT_PRIORITY = 5  # breadth-first crawls: feed and sitemap entries before links
 
 
 def settings_for(config: CrawlConfig) -> dict[str, Any]:
@@ -37,6 +57,7 @@ def settings_for(config: CrawlConfig) -> dict[str, Any]:
         "DOWNLOAD_DELAY": politeness.delay_per_host,
         "CONCURRENT_REQUESTS_PER_DOMAIN": politeness.concurrent_per_host,
         "DEPTH_LIMIT": limits.max_depth,
+        "LIPUTAN_MAX_PAGES": limits.max_pages,
     }
     if politeness.user_agent:
         settings["USER_AGENT"] = politeness.user_agent
@@ -57,58 +78,128 @@ class CoverageSpider(scrapy.Spider):
         crawler.settings.setdict(settings_for(crawl_config), priority="spider")
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.crawl_config = crawl_config
-        spider.scope = frozenset(crawl_config.scope_domains())
+        spider.profiles = find_profiles(crawl_config.sources.outlets,
+                                        crawl_config.profile_dirs())
+        spider.scope = frozenset(crawl_config.scope_domains(spider.profiles))
         spider.allowed_domains = sorted(spider.scope)
-        spider.budget = crawl_config.limits.max_pages
         spider.seen = set()
+        spider.reserve = []  # (-priority, order, request): released when the crawl idles
+        crawler.signals.connect(spider.release_reserve, signal=signals.spider_idle)
+        spider.best_first = crawler.settings.getbool("LIPUTAN_BEST_FIRST")
+        spider.analyser = page_analyser(crawler)
+        spider.focus = None
+        if spider.analyser is not None and crawler.settings.getbool("LIPUTAN_FOCUS"):
+            try:
+                spider.focus = Focus.from_config(crawl_config)
+            except ValueError:
+                spider.logger.info("no keywords or seed texts: every article is coverage")
+            spider.analyser.focus = spider.focus
         return spider
 
     # -- scheduling -------------------------------------------------------------------------
     def follow(self, url: str, callback: Any = None, priority: int = 0,
                **meta: Any) -> scrapy.Request | None:
-        """A request for `url` unless it is out of scope, already seen (as any variant of
-        its URL) or over budget."""
+        """A request for `url` unless it is out of scope or already seen (as any variant
+        of its URL). The page budget is spent when a request is sent (PageBudget), so the
+        best-scored requests get it."""
         # One story, one fetch: AMP, mobile, www and tracking-tagged variants share a key.
         key = url_key(url)
-        if key in self.seen or self.budget <= 0 or not in_scope(url, self.scope):
+        if key in self.seen or not in_scope(url, self.scope):
             return None
         self.seen.add(key)
+        if not self.best_first:
+            priority = 0 if priority < STORY_PAGE_PRIORITY else priority
         try:
             request = scrapy.Request(url, callback=callback or self.parse, priority=priority,
                                      meta=meta or None)
         except ValueError:
             self.crawler.stats.inc_value("liputan/invalid_urls")
             return None  # one malformed link must not cost the page its other links
-        self.budget -= 1
-        if self.budget == 0:
-            self.logger.info("page budget of %d reached: no new requests",
-                             self.crawl_config.limits.max_pages)
-            self.crawler.stats.set_value("liputan/budget_exhausted", True)
+        if self.best_first and self.focus is not None and priority < RESERVE_BELOW:
+            heapq.heappush(self.reserve, (-priority, len(self.seen), request))
+            self.crawler.stats.inc_value("liputan/links/reserved")
+            return None
         return request
 
+    def release_reserve(self) -> None:
+        """The scheduler is empty: the best of the reserved links go next."""
+        if not self.reserve or self.crawler.stats.get_value("liputan/budget_exhausted"):
+            return
+        for _ in range(min(RESERVE_BATCH, len(self.reserve))):
+            self.crawler.engine.crawl(heapq.heappop(self.reserve)[2])
+        raise DontCloseSpider("reserved links released")
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        config = self.crawl_config
-        plan = [(url, self.parse_feed, DISCOVERY_PRIORITY) for url in config.sources.feeds]
-        plan += [(url, self.parse_sitemap, DISCOVERY_PRIORITY) for url in config.sources.sitemaps]
-        plan += [(url, self.parse, DISCOVERY_PRIORITY) for url in config.seed_urls_all()]
-        for url, callback, priority in plan:
-            request = self.follow(url, callback, priority)
+        callbacks = {"feed": self.parse_feed, "sitemap": self.parse_sitemap,
+                     "news-sitemap": self.parse_sitemap}
+        for planned in discovery_plan(self.crawl_config, self.profiles):
+            self.crawler.stats.inc_value(f"liputan/discovery/{planned.source}")
+            request = self.follow(planned.url, callbacks.get(planned.source),
+                                  SOURCE_PRIORITY[planned.source], tunnel=0,
+                                  source=planned.source)
             if request is not None:
                 yield request
 
+    def candidate(self, url: str, title: str | None) -> scrapy.Request | None:
+        """A feed or sitemap entry: scored on its title and URL like a link."""
+        if self.focus is None:
+            return self.follow(url, priority=ARTICLE_HINT_PRIORITY, tunnel=0)
+        score = link_score(self.focus.topic, title or "", url, "", 0.0)
+        return self.follow(url, priority=int(score * LINK_SCALE), tunnel=0)
+
     # -- callbacks --------------------------------------------------------------------------
-    def parse(self, response: Response) -> Iterator[Any]:
+    async def parse(self, response: Response) -> AsyncIterator[Any]:
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         if not is_html(content_type, response.body[:512]):
             return
-        if CAPTURE_KEY in response.meta:
-            yield CapturedPage(response.meta[CAPTURE_KEY], response.url, response.body,
-                               content_type)
+        page = CapturedPage(response.meta.get(CAPTURE_KEY, ""), response.url, response.body,
+                            content_type)
         text = decode_html(response.body, content_type)
-        links = html_links(text, response.url)
-        yield from self.follow_story_pages(response.url, text, links)
-        for url in links:
-            request = self.follow(url)
+        if self.focus is None:
+            if page.capture:
+                yield page
+            links = html_links(text, response.url)
+            for request in self.follow_story_pages(response.url, text, links):
+                yield request
+            for url in links:
+                request = self.follow(url)
+                if request is not None:
+                    yield request
+            return
+        # Focused: the workers extract the page, score it and its links; the event loop
+        # only schedules.
+        analysis = await self.analyser.analyse(response.body, response.url, content_type)
+        page.analysis = analysis
+        if page.capture:
+            yield page
+        links = [url for url, _ in analysis.scored_links]
+        for request in self.follow_story_pages(response.url, text, links):
+            yield request
+        for request in self.follow_links(response, analysis):
+            yield request
+
+    def follow_links(self, response: Response, analysis: PageAnalysis) -> Iterator[Any]:
+        """Best-first: each link's priority is its score. Off the topic, links are followed
+        only `limits.tunnel_depth` pages deep, unless the link itself looks on topic."""
+        threshold = self.focus.threshold
+        relevance = analysis.relevance or 0.0
+        lift = 1.0
+        if response.meta.get("source") in LISTING_SOURCES:
+            # Scored as if the page were fully on topic (see relevance.link_score).
+            lift = 1.0 / (PARENT_FLOOR + (1 - PARENT_FLOOR) * relevance)
+            relevance = 1.0
+        relevant = relevance >= threshold and not (
+            analysis.verdict and not analysis.verdict.startswith("off topic"))
+        tunnel = 0 if relevant else response.meta.get("tunnel", 0) + 1
+        stats = self.crawler.stats
+        for url, score in analysis.scored_links:
+            score = min(1.0, score * lift)
+            if (self.best_first and tunnel > self.crawl_config.limits.tunnel_depth
+                    and score < threshold):
+                stats.inc_value("liputan/links/tunnel_limit")
+                continue
+            request = self.follow(url, priority=int(score * LINK_SCALE),
+                                  tunnel=0 if score >= threshold else tunnel)
             if request is not None:
                 yield request
 
@@ -137,7 +228,7 @@ class CoverageSpider(scrapy.Spider):
         self.crawler.stats.inc_value("liputan/discovery/feed_entries", len(entries))
         for entry in entries:
             if in_window(entry.published, topic.published_after, topic.published_before):
-                request = self.follow(entry.url, priority=ARTICLE_HINT_PRIORITY)
+                request = self.candidate(entry.url, entry.title)
                 if request is not None:
                     yield request
 
@@ -152,7 +243,7 @@ class CoverageSpider(scrapy.Spider):
             if sitemap.kind == "index":
                 request = self.follow(entry.url, self.parse_sitemap, DISCOVERY_PRIORITY)
             elif in_window(entry.published, topic.published_after, topic.published_before):
-                request = self.follow(entry.url, priority=ARTICLE_HINT_PRIORITY)
+                request = self.candidate(entry.url, entry.title)
             else:
                 continue
             if request is not None:

@@ -38,6 +38,9 @@ class CorpusArticle:
     paragraphs: tuple[str, ...]
     pages: int = 1
     charset_trap: bool = False
+    # How the article can be found: "" everywhere; "search" only through the outlet's search
+    # page; "sitemap" only in its sitemaps; "link" only through a "Baca juga" link.
+    reach: str = ""
 
 
 def slugify(text: str) -> str:
@@ -76,17 +79,21 @@ def _article(outlet: str, raw: dict, where: str) -> CorpusArticle:
             # A page needs at least one paragraph, so short bodies get fewer pages.
             pages=max(1, min(int(raw.get("pages", 1)), len(paragraphs))),
             charset_trap=bool(raw.get("charset_trap", False)),
+            reach=str(raw.get("reach", "")),
         )
     except KeyError as exc:
         raise CorpusError(f"{where}: missing key {exc.args[0]!r}") from None
 
 
-def load_corpus(corpus_dir: Path | str | None = None) -> dict[str, list[CorpusArticle]]:
-    """Every ``*.toml`` of the corpus dir, keyed by file stem (the outlet key)."""
+def load_corpus(corpus_dir: Path | str | None = None,
+                *more: Path | str) -> dict[str, list[CorpusArticle]]:
+    """Every ``*.toml`` of the corpus dirs, keyed by outlet: the file stem up to ``--``
+    (``wartabahari--h1.toml`` adds to outlet ``wartabahari``)."""
     folder = Path(corpus_dir) if corpus_dir is not None else DEFAULT_CORPUS_DIR
     files = sorted(folder.glob("*.toml"))
     if not files:
         raise CorpusError(f"no *.toml corpus files in {folder}; pass corpus_dir=...")
+    files += [f for extra in more for f in sorted(Path(extra).glob("*.toml"))]
     corpus: dict[str, list[CorpusArticle]] = {}
     for path in files:
         try:
@@ -94,9 +101,9 @@ def load_corpus(corpus_dir: Path | str | None = None) -> dict[str, list[CorpusAr
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise CorpusError(f"{path}: {exc}") from exc
         rows = data.get("article", [])
-        corpus[path.stem] = [
-            _article(path.stem, raw, f"{path.name} article #{i + 1}") for i, raw in enumerate(rows)
-        ]
+        outlet = path.stem.split("--")[0]
+        corpus.setdefault(outlet, []).extend(
+            _article(outlet, raw, f"{path.name} article #{i + 1}") for i, raw in enumerate(rows))
     return corpus
 
 

@@ -21,7 +21,7 @@ def _x(text: str) -> str:
 def rss(site: OutletSite) -> bytes:
     o = site.outlet
     items = []
-    for e in site.entries[:FEED_ITEMS]:
+    for e in site.listed[:FEED_ITEMS]:
         a = e.art
         categories = "".join(f"<category>{_x(t)}</category>" for t in a.tags)
         items.append(
@@ -63,7 +63,7 @@ def sitemap_articles(site: OutletSite) -> bytes:
     rows = "\n".join(
         f"<url><loc>{_x(e.url)}</loc>"
         f"<lastmod>{(e.art.updated or e.art.published).isoformat()}</lastmod></url>"
-        for e in site.entries)
+        for e in site.mapped)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
             f"{rows}\n</urlset>\n").encode()
@@ -77,7 +77,7 @@ def sitemap_news(site: OutletSite) -> bytes:
         f"</news:publication><news:publication_date>{e.art.published.isoformat()}"
         f"</news:publication_date><news:title>{_x(e.art.title)}</news:title>"
         f"<news:keywords>{_x(', '.join(e.art.tags))}</news:keywords></news:news></url>"
-        for e in site.entries[:NEWS_SITEMAP_ITEMS])
+        for e in site.mapped[:NEWS_SITEMAP_ITEMS])
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
             'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n'
@@ -91,8 +91,8 @@ def robots(site: OutletSite, host: str) -> bytes:
         f"# robots.txt for {host} ({o.name})\n"
         "User-agent: *\n"
         "Disallow: /admin/\n"
-        "Disallow: /cari\n"
-        "Allow: /\n\n"
+        + ("Disallow: /cari\n" if o.search_disallowed else "")
+        + "Allow: /\n\n"
         f"Sitemap: http://{o.host}/sitemap.xml\n"
         f"Sitemap: http://{o.host}/sitemap-news.xml\n"
     ).encode()

@@ -25,6 +25,11 @@ class Entry:
         return f"http://{self.host}{self.path}"
 
     @property
+    def search_text(self) -> str:
+        a = self.art
+        return " ".join((a.title, a.summary, *a.paragraphs)).lower()
+
+    @property
     def image_path(self) -> str:
         # Images live on the outlet's main host, like a portal's image CDN path.
         return f"/foto/{self.art.published:%Y/%m/%d}/{self.art.id}-{self.art.slug[:48]}.jpg"
@@ -62,6 +67,12 @@ class OutletSite:
     attachments: dict[int, list[str]] = field(default_factory=dict)
     home_extras: list[str] = field(default_factory=list)
     _section_pos: dict[int, int] = field(default_factory=dict)
+    # Articles by how they can be found (CorpusArticle.reach): listed everywhere, in search
+    # results, in sitemaps; "link" articles only from their parent's "Baca juga" link.
+    listed: list[Entry] = field(default_factory=list)
+    searchable: list[Entry] = field(default_factory=list)
+    mapped: list[Entry] = field(default_factory=list)
+    link_children: dict[int, list[Entry]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, outlet: Outlet, arts: list[CorpusArticle]) -> OutletSite:
@@ -74,9 +85,10 @@ class OutletSite:
                 path = f"{path}-{art.id}"
             seen.add((host, path))
             entries.append(Entry(art, outlet, host, path, pos))
+        listed = [e for e in entries if not e.art.reach]
         by_section: dict[str, list[Entry]] = {}
         tags: dict[str, tuple[str, list[Entry]]] = {}
-        for e in entries:
+        for e in listed:
             by_section.setdefault(e.art.section, []).append(e)
             for tag in e.art.tags:
                 tags.setdefault(slugify(tag), (tag, []))[1].append(e)
@@ -86,9 +98,19 @@ class OutletSite:
             sections.append("english")  # index of the English edition
             by_section["english"] = [e for e in entries if e.art.language == "en"]
         # "Most read" is a fixed pseudo-random pick: stable across runs, unrelated to recency.
-        popular = sorted(entries, key=lambda e: (e.art.id * 2654435761) % 4294967296)[:10]
+        popular = sorted(listed, key=lambda e: (e.art.id * 2654435761) % 4294967296)[:10]
         site = cls(outlet, entries, sections, by_section, tags,
                    {e.art.id: e for e in entries}, popular)
+        site.listed = listed
+        site.searchable = [e for e in entries if e.art.reach in ("", "search")]
+        site.mapped = [e for e in entries if e.art.reach in ("", "sitemap")]
+        for child in (e for e in entries if e.art.reach == "link"):
+            # The parent: the listed article of the same topic and language closest in time.
+            peers = [e for e in listed if e.art.topic == child.art.topic
+                     and e.art.language == child.art.language] or listed
+            parent = min(peers, key=lambda e: abs((e.art.published - child.art.published)
+                                                  .total_seconds()))
+            site.link_children.setdefault(parent.art.id, []).append(child)
         for sec, items in by_section.items():
             if sec != "english":
                 site._section_pos.update((e.art.id, i) for i, e in enumerate(items))
@@ -96,7 +118,7 @@ class OutletSite:
 
     @property
     def latest(self) -> list[Entry]:
-        return self.entries[:10]
+        return self.listed[:10]
 
     def related(self, entry: Entry, count: int = 8) -> list[Entry]:
         """Neighbours in the same section (older first, then newer), padded from the outlet."""
@@ -104,8 +126,9 @@ class OutletSite:
         i = self._section_pos.get(entry.art.id, 0)
         picks = same[i + 1:i + 1 + count] + same[max(0, i - count):i][::-1]
         if len(picks) < count:
-            j = entry.pos
-            picks += self.entries[j + 1:j + 1 + count] + self.entries[max(0, j - count):j][::-1]
+            j = next((i for i, e in enumerate(self.listed) if e.pos >= entry.pos), 0)
+            picks += self.listed[j + 1:j + 1 + count] + self.listed[max(0, j - count):j][::-1]
+        picks = self.link_children.get(entry.art.id, []) + picks
         out: list[Entry] = []
         seen = {entry.art.id}
         for e in picks:

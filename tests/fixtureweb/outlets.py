@@ -69,6 +69,7 @@ class Outlet:
     section_order: tuple[str, ...] = ()
     feed_path: str = "/rss"
     chunked_home: bool = False
+    search_disallowed: bool = True  # robots.txt keeps crawlers off /cari
 
     @property
     def hosts(self) -> tuple[str, ...]:
@@ -137,6 +138,33 @@ HANDWRITTEN = {
         section_order=GENERATED_SECTIONS["tribun"], feed_path="/rss",
     ),
 }
+
+# The labeled topic web (tests/fixtureweb/topic/): the three outlets above, five more in
+# scope, and one a crawl config never names (its links must not be followed).
+TOPIC_OUTLETS = {
+    "wartabahari": Outlet(
+        key="wartabahari", name="Warta Bahari", style="detik", host="www.wartabahari.test",
+        brand="wartabahari", section_order=GENERATED_SECTIONS["detik"], feed_path="/rss"),
+    "gemarakyat": Outlet(
+        key="gemarakyat", name="Gema Rakyat", style="kompas", host="www.gemarakyat.test",
+        brand="gemarakyat", section_order=GENERATED_SECTIONS["kompas"], feed_path="/feed"),
+    "sinartimur": Outlet(
+        key="sinartimur", name="Sinar Timur", style="tribun", host="www.sinartimur.test",
+        brand="sinartimur", regional_host="papua.sinartimur.test",
+        section_order=GENERATED_SECTIONS["tribun"], feed_path="/rss"),
+    "pelitaraya": Outlet(
+        key="pelitaraya", name="Pelita Raya", style="detik", host="www.pelitaraya.test",
+        brand="pelitaraya", section_order=GENERATED_SECTIONS["detik"], feed_path="/rss"),
+    "lintaskhatulistiwa": Outlet(
+        key="lintaskhatulistiwa", name="Lintas Khatulistiwa", style="kompas",
+        host="news.lintaskhatulistiwa.test", brand="lintaskhatulistiwa",
+        section_order=GENERATED_SECTIONS["kompas"], feed_path="/feed"),
+    "beritaseberang": Outlet(
+        key="beritaseberang", name="Berita Seberang", style="tribun",
+        host="www.beritaseberang.test", brand="beritaseberang",
+        section_order=GENERATED_SECTIONS["tribun"], feed_path="/rss"),
+}
+OUT_OF_SCOPE = ("beritaseberang",)
 
 _NAME_HEADS = ("Kabar", "Warta", "Suara", "Harian", "Berita", "Gema", "Lintas", "Sinar", "Pelita",
                "Seroja")

@@ -531,7 +531,7 @@ class Renderer:
                                    "Kabar Daerah Hari Ini",
                                    self.site.by_section.get(o.regional_section, []), 1,
                                    o.regional_section, canonical=f"http://{page_host}/")
-        top = site.entries[:5]
+        top = site.listed[:5]
         blocks = []
         for sec in site.sections:
             items = "".join(self._item(e, page_host, False) for e in site.by_section[sec][:4])
@@ -539,7 +539,7 @@ class Renderer:
                           f'{self.section_href(page_host, sec)}">{esc(section_label(sec))}</a></h2>'
                           f'{items}<a class="more" href="{self.section_href(page_host, sec)}">'
                           f"Selengkapnya</a></section>")
-        latest = "".join(self._item(e, page_host) for e in site.entries[5:20])
+        latest = "".join(self._item(e, page_host) for e in site.listed[5:20])
         main = (f'<section class="headline"><h2>Berita Utama</h2>'
                 f'{"".join(self._item(e, page_host) for e in top)}</section>'
                 f'{"".join(site.home_extras)}'
@@ -637,9 +637,10 @@ class Renderer:
         return self.simple(page_host, f"/{slug}", INFO_PAGES[slug], body)
 
     def search(self, page_host: str, query: str) -> bytes:
+        # Full-text search over headline, summary and body, newest first, like a portal's.
         words = query.lower().split()
-        hits = [e for e in self.site.entries if words and all(w in e.art.title.lower() for w in
-                                                              words)][:PAGE_SIZE]
+        hits = [e for e in self.site.searchable if words and all(
+            w in e.search_text for w in words)][:PAGE_SIZE]
         items = "".join(self._item(e, page_host) for e in hits) or "<p>Tidak ada hasil.</p>"
         return self.simple(page_host, "/cari", f"Hasil pencarian: {query}", items, noindex=True)
 

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .corpus import generate_corpus, load_corpus
+from .corpus import KAZAKHSTAN, generate_corpus, load_corpus
 from .model import Entry
-from .outlets import GENERATED_SECTIONS, HANDWRITTEN, generated_outlets, outlet_for_stem
+from .outlets import (
+    GENERATED_SECTIONS,
+    HANDWRITTEN,
+    OUT_OF_SCOPE,
+    TOPIC_OUTLETS,
+    generated_outlets,
+    outlet_for_stem,
+)
 from .server import FixtureServer, RequestLog
 from .site import Site
 
 DEFAULT_ARTICLES_PER_OUTLET = 100
 DEFAULT_OUTLETS = 3
+TOPIC_DIR = Path(__file__).resolve().parent / "topic"
+TOPIC_FILLER = 120  # generated off-topic articles per outlet of the topic web
 
 
 @dataclass(frozen=True)
@@ -49,9 +60,12 @@ class FixtureWeb:
 
     def __init__(self, outlets: int | None = None, articles_per_outlet: int | None = None,
                  latency: float = 0.0, seed: int = 0, corpus_dir: Path | str | None = None,
-                 log_requests: bool = True, host: str = "127.0.0.1", port: int = 0) -> None:
-        corpus = load_corpus(corpus_dir)
-        if outlets is None and articles_per_outlet is None:
+                 log_requests: bool = True, host: str = "127.0.0.1", port: int = 0,
+                 topic_web: bool = False) -> None:
+        corpus = load_corpus(corpus_dir, *([TOPIC_DIR] if topic_web else []))
+        if topic_web:
+            pairs = _topic_web(corpus, seed)
+        elif outlets is None and articles_per_outlet is None:
             known = [k for k in HANDWRITTEN if k in corpus]
             stems = known + sorted(k for k in corpus if k not in HANDWRITTEN)
             pairs = [(outlet_for_stem(stem, i), corpus[stem]) for i, stem in enumerate(stems)]
@@ -152,10 +166,70 @@ class FixtureWeb:
             raise KeyError(f"no outlet {outlet!r}; outlets: {', '.join(self.outlets)}")
         return f"http://{site.outlet.host}/{path.lstrip('/')}"
 
+    def labels(self) -> list[dict]:
+        """The topic web's ground truth, one row per article (tests and benchmarks only)."""
+        rows = []
+        for site in self.site.sites:
+            for e in site.entries:
+                a = e.art
+                rows.append({
+                    "url": e.url, "outlet": e.outlet.key, "id": a.id, "title": a.title,
+                    "topic": a.topic, "language": a.language,
+                    "published": a.published.isoformat(), "reach": a.reach,
+                    "in_scope": e.outlet.key not in OUT_OF_SCOPE,
+                    "on_topic": a.topic == KAZAKHSTAN,
+                })
+        return rows
+
+    def profiles(self) -> dict[str, str]:
+        """Outlet profiles (crawler/sites format) of the served outlets, as TOML text."""
+        return {s.outlet.key: _profile(s.outlet) for s in self.site.sites}
+
     def describe(self) -> dict:
         """What the CLI prints: enough for a subprocess client to crawl the web."""
         return {"proxy_url": self.proxy_url, "start_urls": self.start_urls, "feeds": self.feeds,
                 "sitemaps": self.sitemaps, "hosts": self.hosts, "specials": self.specials}
+
+
+def _topic_web(corpus: dict, seed: int) -> list:
+    """The labeled topic web: hand-written articles of nine outlets (search is allowed on
+    all of them), padded with generated off-topic news so the topic is a needle."""
+    outlets = {**HANDWRITTEN, **TOPIC_OUTLETS}
+    outlets = {k: dataclasses.replace(o, search_disallowed=False, chunked_home=False)
+               for k, o in outlets.items()}
+    # Filler bodies are drawn from off-topic paragraphs that name nothing of the topic, so
+    # the labels stay true (a filler is off topic) and search pages stay meaningful.
+    topical = re.compile(r"kazak|almaty|tokay|tokaev|nazarbay|csto|odkb|asia tengah", re.I)
+    plain = {"plain": [
+        dataclasses.replace(a, paragraphs=kept)
+        for arts in corpus.values() for a in arts if a.topic == "" and a.language == "id"
+        if (kept := tuple(p for p in a.paragraphs if not topical.search(p)))]}
+    filler = generate_corpus({k: GENERATED_SECTIONS[o.style] for k, o in outlets.items()},
+                             TOPIC_FILLER, seed, plain)
+    pairs = [(o, corpus.get(k, []) + filler[k]) for k, o in outlets.items()]
+    return pairs
+
+
+def _profile(o) -> str:
+    domain = o.host.split(".", 1)[1]
+    patterns = {"detik": r"/[a-z-]+/d-\d+/", "kompas": r"/read/\d{4}/\d\d/\d\d/\d+/",
+                "tribun": r"/[a-z-]+/\d{4}/\d\d/\d\d/"}
+    host = f"http://{o.host}"
+    return "\n".join([
+        f"# {o.name}: fictional outlet of the Liputan fixture web.",
+        f'key = "{o.key}"', f'name = "{o.name}"', f'domains = ["{domain}"]',
+        f'regional = [{", ".join(repr(h).replace(chr(39), chr(34)) for h in o.hosts[1:])}]',
+        f'home = "{host}/"',
+        f"article_pattern = 'https?://[a-z.]*{domain.replace('.', chr(92) + '.')}"
+        f"{patterns[o.style]}'",
+        f'feeds = ["{host}{o.feed_path}"]',
+        f'sitemaps = ["{host}/sitemap.xml"]',
+        f'news_sitemaps = ["{host}/sitemap-news.xml"]',
+        f'search = "{host}/cari?q={{query}}"',
+        f'tag = "{host}/tag/{{tag}}"',
+        'single_page = "?page=all"' if o.style == "kompas" else 'single_page = ""',
+        'page_param = "page"', "",
+    ])
 
 
 def _info(e: Entry) -> ArticleInfo:

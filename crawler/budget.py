@@ -1,0 +1,42 @@
+"""The crawl's page budget, spent when a request leaves the scheduler.
+
+Counting at the downloader, not when links are found, is what makes a best-first crawl
+work: every link can be queued, and the budget goes to the highest-scored requests.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+
+
+class PageBudget:
+    def __init__(self, crawler: Crawler, max_pages: int):
+        self.crawler = crawler
+        self.max_pages = max_pages
+        self.sent = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PageBudget:
+        max_pages = crawler.settings.getint("LIPUTAN_MAX_PAGES")
+        if max_pages <= 0:
+            raise NotConfigured("no page budget (LIPUTAN_MAX_PAGES=0)")
+        return cls(crawler, max_pages)
+
+    def process_request(self, request: Request) -> None:
+        if request.url.endswith("/robots.txt"):
+            return  # politeness, not crawling: never charged
+        if self.sent >= self.max_pages:
+            stats = self.crawler.stats
+            if not stats.get_value("liputan/budget_exhausted"):
+                stats.set_value("liputan/budget_exhausted", True)
+                self.crawler.spider.logger.info("page budget of %d spent: dropping the rest",
+                                                self.max_pages)
+            stats.inc_value("liputan/budget_dropped")
+            raise IgnoreRequest(f"page budget of {self.max_pages} spent")
+        self.sent += 1

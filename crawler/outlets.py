@@ -1,0 +1,118 @@
+"""Outlet profiles: what Liputan knows about one news outlet, as data (crawler/sites/*.toml).
+
+A profile holds the outlet's domains, its article URL pattern, and the URL templates of its
+discovery sources (feeds, sitemaps, search and tag pages), so a crawl config only names the
+outlets. Tests point the same machinery at the fixture web with profiles of its own.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from urllib.parse import quote_plus
+
+SITES_DIR = Path(__file__).resolve().parent / "sites"
+
+
+class ProfileError(ValueError):
+    """An outlet profile that cannot be used; the message is one line."""
+
+
+@dataclass(frozen=True)
+class OutletProfile:
+    key: str
+    name: str
+    domains: tuple[str, ...]
+    regional: tuple[str, ...] = ()
+    timezone: str = "+07:00"
+    language: str = "id"
+    article_pattern: str = ""
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    news_sitemaps: tuple[str, ...] = ()
+    search: str = ""  # URL template with {query} and optionally {page}
+    tag: str = ""  # URL template with {tag}
+    single_page: str = ""  # query that asks for the one-page view of a paginated story
+    page_param: str = ""
+    boilerplate: tuple[str, ...] = ()
+    unverified: tuple[str, ...] = ()  # keys nobody could check against the live site
+    home: str = ""  # the homepage; defaults to https://www.<first domain>/
+
+    @property
+    def homepage(self) -> str:
+        return self.home or f"https://www.{self.domains[0]}/"
+
+    def search_url(self, query: str, page: int = 1) -> str | None:
+        if not self.search:
+            return None
+        return self.search.replace("{query}", quote_plus(query)).replace("{page}", str(page))
+
+    def tag_url(self, tag: str) -> str | None:
+        if not self.tag:
+            return None
+        return self.tag.replace("{tag}", tag_slug(tag))
+
+    def is_article_url(self, url: str) -> bool:
+        return bool(self.article_pattern) and re.match(self.article_pattern, url) is not None
+
+
+def tag_slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+_LISTS = {f.name for f in fields(OutletProfile) if str(f.type).startswith("tuple")}
+
+
+def load_profile(path: Path) -> OutletProfile:
+    """One profile file; raises ProfileError naming the file and key."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(f"{path}: cannot read outlet profile ({exc})") from exc
+    known = {f.name for f in fields(OutletProfile)}
+    values = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ProfileError(f"{path}: unknown key {key!r} in outlet profile")
+        if key in _LISTS:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ProfileError(f"{path}: {key} must be a list of strings")
+            value = tuple(value)
+        elif not isinstance(value, str):
+            raise ProfileError(f"{path}: {key} must be a string")
+        values[key] = value
+    for required in ("key", "name", "domains"):
+        if not values.get(required):
+            raise ProfileError(f"{path}: outlet profile needs {required!r}")
+    if values["key"] != path.stem:
+        raise ProfileError(f"{path}: key {values['key']!r} differs from the file name")
+    try:
+        re.compile(values.get("article_pattern", ""))
+    except re.error as exc:
+        raise ProfileError(f"{path}: article_pattern is not a valid regex ({exc})") from exc
+    for template, marker in (("search", "{query}"), ("tag", "{tag}")):
+        if values.get(template) and marker not in values[template]:
+            raise ProfileError(f"{path}: {template} must be a URL template holding {marker}")
+    return OutletProfile(**values)
+
+
+def find_profiles(keys: list[str] | tuple[str, ...],
+                  extra_dirs: list[Path] | tuple[Path, ...] = ()) -> list[OutletProfile]:
+    """The profiles of `keys`, looked up in `extra_dirs` first, then crawler/sites/."""
+    found = []
+    for key in keys:
+        for folder in (*extra_dirs, SITES_DIR):
+            path = folder / f"{key}.toml"
+            if path.is_file():
+                found.append(load_profile(path))
+                break
+        else:
+            known = ", ".join(sorted(p.stem for p in SITES_DIR.glob("*.toml")))
+            raise ProfileError(f"no outlet profile {key!r}; known outlets: {known}")
+    return found
+
+
+def all_profiles() -> list[OutletProfile]:
+    return [load_profile(p) for p in sorted(SITES_DIR.glob("*.toml"))]
