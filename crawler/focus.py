@@ -12,6 +12,7 @@ from datetime import date
 
 from crawler.config import CrawlConfig
 from crawler.relevance import TopicProfile, link_score
+from pipelines.dates import date_from_url
 from pipelines.extract import PageAnalysis
 
 
@@ -52,8 +53,24 @@ class Focus:
             return f"off topic ({relevance:.2f})"
         return None
 
-    def assess(self, analysis: PageAnalysis) -> PageAnalysis:
-        """The analysis with its relevance, verdict and scored links filled in."""
+    def url_in_window(self, url: str) -> bool:
+        """False when the URL itself dates the story outside the window (/2022/12/04/...):
+        such a link is not worth a fetch. Undated URLs pass."""
+        return self.day_in_window(_day(date_from_url(url)))
+
+    def day_in_window(self, day: date | None) -> bool:
+        if day is None:
+            return True
+        return not ((self.published_after and day < self.published_after)
+                    or (self.published_before and day > self.published_before))
+
+    def assess(self, analysis: PageAnalysis, vouch: str = "") -> PageAnalysis:
+        """The analysis with its relevance, verdict and scored links filled in.
+
+        `vouch` is what the page answers when it is the outlet's search or tag page for a
+        term of the crawl: every story it lists outside its chrome holds that term, even
+        when the headline does not show it ("Minyak Brent Menguat" found by "Kazakhstan"),
+        so the term counts among the link's own words."""
         if analysis.article is not None:
             relevance = self.topic.score(analysis.article.text, analysis.article.title or "")
         elif analysis.kind == "page" and analysis.outlinks:
@@ -62,12 +79,17 @@ class Focus:
                                                   if len(link.anchor) > 25))
         else:
             relevance = 0.0
-        links = tuple((link.url, link_score(self.topic, link.anchor, link.url, link.context,
-                                            relevance))
-                      for link in analysis.outlinks)
+        links, ruled_out = [], 0
+        for link in analysis.outlinks:
+            if not (self.url_in_window(link.url) and self.day_in_window(_day(link.dated))):
+                ruled_out += 1
+                continue
+            words = f"{link.anchor} {vouch}" if vouch and not link.chrome else link.anchor
+            links.append((link.url, link_score(self.topic, words, link.url, link.context,
+                                               relevance)))
         return replace(analysis, relevance=relevance, verdict=self.verdict(analysis, relevance)
                        if analysis.article is not None else None,
-                       scored_links=links, outlinks=())
+                       scored_links=tuple(links), links_out_of_window=ruled_out, outlinks=())
 
 
 def _day(published_at: str | None) -> date | None:

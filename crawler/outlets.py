@@ -11,7 +11,7 @@ import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlsplit
 
 SITES_DIR = Path(__file__).resolve().parent / "sites"
 
@@ -116,3 +116,35 @@ def find_profiles(keys: list[str] | tuple[str, ...],
 
 def all_profiles() -> list[OutletProfile]:
     return [load_profile(p) for p in sorted(SITES_DIR.glob("*.toml"))]
+
+
+class OutletIndex:
+    """Which outlet a URL belongs to, and whether it is a story or a page of lists.
+
+    A focused crawl fetches stories as soon as they look promising; listings (tag, section,
+    search pages it was not told to fetch) only name stories, mostly ones it already knows,
+    so they wait until the promising stories are done. Hosts of no profile, and profiles
+    without an article pattern, cannot tell: their pages count as stories.
+    """
+
+    def __init__(self, profiles: list[OutletProfile] | tuple[OutletProfile, ...]) -> None:
+        self._by_domain: dict[str, OutletProfile] = {}
+        for profile in profiles:
+            for domain in (*profile.domains, *profile.regional):
+                self._by_domain.setdefault(domain.lower(), profile)
+        self._patterns = {p.key: re.compile(p.article_pattern) for p in profiles
+                          if p.article_pattern}
+
+    def profile_for(self, url: str) -> OutletProfile | None:
+        host = (urlsplit(url).hostname or "").lower()
+        while host:
+            profile = self._by_domain.get(host)
+            if profile is not None:
+                return profile
+            host = host.partition(".")[2]
+        return None
+
+    def is_story(self, url: str) -> bool:
+        profile = self.profile_for(url)
+        pattern = self._patterns.get(profile.key) if profile else None
+        return pattern is None or pattern.match(url) is not None

@@ -21,6 +21,7 @@ class PlannedRequest:
     url: str
     source: str  # one of SOURCES
     outlet: str = ""  # profile key, "" for URLs given in the config itself
+    term: str = ""  # the query or tag a search or tag page answers
 
 
 def discovery_plan(config: CrawlConfig, profiles: list[OutletProfile]) -> list[PlannedRequest]:
@@ -35,9 +36,9 @@ def discovery_plan(config: CrawlConfig, profiles: list[OutletProfile]) -> list[P
         key = profile.key
         plan += [PlannedRequest(u, "feed", key) for u in profile.feeds]
         plan += [PlannedRequest(u, "news-sitemap", key) for u in profile.news_sitemaps]
-        plan += [PlannedRequest(url, "search", key) for q in queries
+        plan += [PlannedRequest(url, "search", key, q) for q in queries
                  if (url := profile.search_url(q))]
-        plan += [PlannedRequest(url, "tag", key) for t in tags if (url := profile.tag_url(t))]
+        plan += [PlannedRequest(url, "tag", key, t) for t in tags if (url := profile.tag_url(t))]
         plan += [PlannedRequest(u, "sitemap", key) for u in profile.sitemaps]
         if src.homepages:
             plan.append(PlannedRequest(profile.homepage, "home", key))

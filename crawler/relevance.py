@@ -134,8 +134,10 @@ class Evidence:
 class TopicProfile:
     """What the crawl looks for, as weighted stems; build it with `TopicProfile.build`."""
 
-    entities: dict[str, float]  # single-stem entities -> weight
-    phrases: dict[tuple[str, ...], float]  # multi-stem entities -> weight
+    # Entities: each name as a tuple of stems -> its group (one group per name and its
+    # aliases: "Kazakhstan", "Kazakstan", "Kazakh" are one entity) and each group's weight.
+    names: dict[tuple[str, ...], int]
+    weights: tuple[float, ...]
     context: dict[str, float]
     entity_scale: float  # raw entity evidence that scores 1 - 1/e
     context_scale: float
@@ -147,25 +149,12 @@ class TopicProfile:
               aliases: Sequence[Sequence[str]] = (), *, threshold: float = DEFAULT_THRESHOLD,
               background: Background | None = None) -> TopicProfile:
         background = background or default_background()
-        names = list(keywords)
-        for group in aliases:  # an alias of a keyword is a keyword
-            if any(fold(a) in map(fold, names) for a in group):
-                names += [a for a in group if fold(a) not in map(fold, names)]
-        entities: dict[str, float] = {}
-        phrases: dict[tuple[str, ...], float] = {}
-        for name in names:
-            key = tuple(stems(name))
-            if not key:
-                continue
-            weight = max(background.idf(t) for t in key)
-            if len(key) == 1:
-                entities[key[0]] = max(weight, entities.get(key[0], 0.0))
-            else:
-                phrases[key] = max(weight, phrases.get(key, 0.0))
-        context = _context_terms(seed_texts, background, set(entities))
-        if not entities and not phrases and not context:
+        names, weights = _entity_groups(keywords, aliases, background)
+        context = _context_terms(seed_texts, background,
+                                 {k[0] for k in names if len(k) == 1})
+        if not names and not context:
             raise ValueError("a topic needs keywords or seed texts")
-        profile = cls(entities, phrases, context, 1.0, 1.0, threshold, tuple(keywords))
+        profile = cls(names, weights, context, 1.0, 1.0, threshold, tuple(keywords))
         return profile._calibrated(seed_texts)
 
     def _calibrated(self, seed_texts: Sequence[str]) -> TopicProfile:
@@ -173,11 +162,11 @@ class TopicProfile:
         # Without seeds, three mentions of the strongest entity (or context term) do.
         evidences = [self.evidence(stems(text)) for text in seed_texts if text.strip()]
         target = math.log(10)  # 1 - exp(-x) = 0.9
-        strongest = max([*self.entities.values(), *self.phrases.values()], default=0.0)
+        strongest = max(self.weights, default=0.0)
         entity_ref = _median([e.entity for e in evidences if e.entity > 0]) or strongest * 1.9
         context_ref = _median([e.context for e in evidences if e.context > 0]) or (
             max(self.context.values(), default=0.0) * 1.9)
-        return TopicProfile(self.entities, self.phrases, self.context,
+        return TopicProfile(self.names, self.weights, self.context,
                             entity_ref / target if entity_ref else 1.0,
                             context_ref / target if context_ref else 1.0,
                             self.threshold, self.labels)
@@ -185,10 +174,12 @@ class TopicProfile:
     # -- scoring ----------------------------------------------------------------------------
     def evidence(self, words: Sequence[str]) -> Evidence:
         counts = Counter(words)
-        entity = sum(w * _saturate(counts[t]) for t, w in self.entities.items() if t in counts)
-        if self.phrases:
-            grams = Counter(_ngrams(words, {len(k) for k in self.phrases}))
-            entity += sum(w * _saturate(grams[k]) for k, w in self.phrases.items() if k in grams)
+        mentions = [0] * len(self.weights)
+        sizes = {len(k) for k in self.names}
+        grams = Counter(_ngrams(words, sizes - {1})) if sizes - {1} else Counter()
+        for key, group in self.names.items():
+            mentions[group] += counts[key[0]] if len(key) == 1 else grams[key]
+        entity = sum(w * _saturate(n) for w, n in zip(self.weights, mentions, strict=True) if n)
         context = sum(w * _saturate(counts[t]) for t, w in self.context.items() if t in counts)
         return Evidence(entity, context)
 
@@ -211,21 +202,21 @@ class TopicProfile:
         """Relevance of a short text (anchor, slug, a feed item's title): one entity or two
         context terms are enough evidence, since a headline has no room for more."""
         ev = self.evidence(stems(text))
-        strongest = max([*self.entities.values(), *self.phrases.values()], default=1.0)
+        strongest = max(self.weights, default=1.0)
         context_unit = _median(list(self.context.values())) or 1.0
         raw = ev.entity / strongest + ev.context / (2 * context_unit)
         return round(1 - math.exp(-2.3 * raw), 4)
 
     @property
     def has_entities(self) -> bool:
-        return bool(self.entities or self.phrases)
+        return bool(self.names)
 
     def describe(self, top: int = 15) -> dict[str, list[str]]:
         """The strongest terms of each kind, for `--dry-run` and reports."""
         def best(weights: dict[str, float]) -> list[str]:
             return [k for k, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
-        phrases = {" ".join(k): w for k, w in self.phrases.items()}
-        return {"entities": best({**self.entities, **phrases}), "context": best(self.context)}
+        names = {" ".join(k): self.weights[g] for k, g in self.names.items()}
+        return {"entities": best(names), "context": best(self.context)}
 
 
 def link_score(profile: TopicProfile, anchor: str, url: str, context: str,
@@ -242,12 +233,42 @@ def link_score(profile: TopicProfile, anchor: str, url: str, context: str,
 PARENT_FLOOR = 0.6  # share of a link's score that does not depend on its page
 
 
+def _entity_groups(keywords: Sequence[str], aliases: Sequence[Sequence[str]],
+                   background: Background) -> tuple[dict[tuple[str, ...], int], tuple[float, ...]]:
+    """Names as stem tuples -> group index, and each group's weight (its rarest name's
+    idf: how much naming it says about a page). A keyword and its alias groups are one
+    group; an alias group without a keyword is a name of the topic all the same."""
+    groups: list[list[str]] = [[k] for k in keywords]
+    for group in aliases:
+        folded = {fold(a) for a in group}
+        home = next((g for g in groups if folded & {fold(n) for n in g}), None)
+        if home is None:
+            groups.append(list(group))
+        else:
+            home += [a for a in group if fold(a) not in {fold(n) for n in home}]
+    names: dict[tuple[str, ...], int] = {}
+    weights: list[float] = []
+    for group in groups:
+        keys = [k for k in (tuple(stems(name)) for name in group) if k and k not in names]
+        if not keys:
+            continue
+        for key in keys:
+            names[key] = len(weights)
+        weights.append(max(background.idf(t) for key in keys for t in key))
+    return names, tuple(weights)
+
+
 def _context_terms(seed_texts: Sequence[str], background: Background,
                    exclude: set[str]) -> dict[str, float]:
     if not seed_texts:
         return {}
     tf: Counter[str] = Counter()
     df: Counter[str] = Counter()
+    # The outlets' own names ("Jakarta, KabarNusantara.com --") are where a seed was
+    # published, not what it is about.
+    exclude = exclude | {stem(m) for text in seed_texts for m in _DOMAIN.findall(fold(text))}
+    exclude = exclude | {stem(w) for text in seed_texts for line in _DATELINE.findall(text)
+                         for w in _TOKEN.findall(fold(line))}
     for text in seed_texts:
         words = stems(text)
         tf.update(words)
@@ -264,6 +285,10 @@ def _context_terms(seed_texts: Sequence[str], background: Background,
         scored[term] = (1 + math.log(count)) * background.idf(term) * (0.5 + spread)
     ranked = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))[:CONTEXT_TERMS]
     return {t: background.idf(t) for t, _ in ranked}
+
+
+_DATELINE = re.compile(r"^[A-Z][A-Z .]{1,30}, ([\w. ]{2,40}?)\s+[-\u2013\u2014]+\s", re.M)
+_DOMAIN = re.compile(r"\b([a-z0-9]+)\.(?:com|co|id|net|org|news|tv|info|test)\b")
 
 
 def _ngrams(words: Sequence[str], sizes: set[int]) -> Iterable[tuple[str, ...]]:

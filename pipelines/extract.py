@@ -55,6 +55,8 @@ class OutLink:
     url: str
     anchor: str
     context: str = ""  # text of the list item / paragraph holding the link
+    chrome: bool = False  # in the page's menus, sidebars, footer or widgets
+    dated: str | None = None  # the date its listing item shows (ISO), if any
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class PageAnalysis:
     relevance: float | None = None
     verdict: str | None = None  # why the article is not coverage; None when it is
     scored_links: tuple[tuple[str, float], ...] = ()
+    links_out_of_window: int = 0  # links the crawl's date window ruled out unfetched
 
 
 class ExtractionError(Exception):
@@ -516,16 +519,23 @@ def _word_count(paragraphs: list[str]) -> int:
     return sum(len(p.split()) for p in paragraphs)
 
 
-_CONTEXT_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "figcaption", "td", "dd"}
+_CONTEXT_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "figcaption", "td", "dd", "article", "div",
+                 "section", "blockquote"}
+_CONTEXT_MAX = 400  # beyond this an ancestor is a region of the page, not the link's setting
 _LINK_SKIP = ("javascript:", "mailto:", "tel:", "data:", "#", "whatsapp:")
 
 
 def outlinks(tree: lxml.html.HtmlElement, url: str) -> list[OutLink]:
-    """Every http(s) link of the page with its anchor text and the text around it,
-    first occurrence of each URL (read before pruning: related lists are links too)."""
+    """Every http(s) link of the page with its words and the text around it, read before
+    pruning (related lists are links too). A URL linked several times (a thumbnail, then
+    the headline) gets the words of every occurrence: the first is often an image."""
     base = tree.find(".//base[@href]")
     base_url = urljoin(url, base.get("href")) if base is not None else url
-    found: dict[str, OutLink] = {}
+    anchors: dict[str, list[str]] = {}
+    contexts: dict[str, str] = {}
+    dated: dict[str, str] = {}
+    in_chrome = _chrome_anchors(tree)
+    chrome: dict[str, bool] = {}
     for a in tree.iter("a"):
         href = (a.get("href") or "").strip()
         if not href or href.lower().startswith(_LINK_SKIP):
@@ -534,17 +544,82 @@ def outlinks(tree: lxml.html.HtmlElement, url: str) -> list[OutLink]:
             target = urljoin(base_url, href).partition("#")[0]
         except ValueError:
             continue
-        if not target.startswith(("http://", "https://")) or target in found:
+        if not target.startswith(("http://", "https://")):
             continue
-        anchor = " ".join((a.text_content() or a.get("title") or "").split())[:200]
-        context = ""
-        parent = a.getparent()
-        while parent is not None and parent.tag not in _CONTEXT_TAGS and parent.tag != "body":
-            parent = parent.getparent()
-        if parent is not None and parent.tag in _CONTEXT_TAGS:
-            context = " ".join(parent.text_content().split())[:300]
-        found[target] = OutLink(target, anchor, context if context != anchor else "")
-    return list(found.values())
+        anchor = " ".join((a.text_content() or a.get("title") or "").split())
+        if not anchor:
+            anchor = " ".join(" ".join(img.get("alt") or "" for img in a.iter("img")).split())
+        # Chrome only if every occurrence is: a story in a sidebar and in the results list
+        # is a result.
+        chrome[target] = chrome.get(target, True) and a in in_chrome
+        words = anchors.setdefault(target, [])
+        if anchor and anchor not in words:
+            words.append(anchor)
+        if len(contexts.get(target, "")) < len(anchor) + 20:
+            context, item = _link_setting(a, anchor)
+            if len(context) > len(contexts.get(target, "")):
+                contexts[target] = context
+                if item is not None and (day := _item_date(item)):
+                    dated[target] = day
+    return [OutLink(target, " ".join(words)[:200], contexts.get(target, ""), chrome[target],
+                    dated.get(target)) for target, words in anchors.items()]
+
+
+# Blocks that frame every page of a site rather than hold its own content.
+_CHROME_TAGS = ("nav", "header", "footer", "aside")
+_CHROME_WORDS = frozenset({
+    "nav", "navbar", "navigation", "menu", "header", "masthead", "footer", "sidebar", "side",
+    "widget", "populer", "popular", "terpopuler", "trending", "terkini", "breadcrumb",
+    "breadcrumbs", "related", "terkait", "bacajuga", "readalso", "recommend", "recommended",
+    "rekomendasi", "share", "social", "advert", "advertisement", "ads", "iklan", "banner",
+    "tag", "tags", "topik", "newsletter", "subscribe"})
+
+
+def _chrome_anchors(tree: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
+    """The <a> elements inside the page's chrome: menus, sidebars, footers, widgets."""
+    found: set[lxml.html.HtmlElement] = set()
+    for el in tree.iter(*_CHROME_TAGS, "div", "section", "ul", "ol"):
+        if el.tag in _CHROME_TAGS or class_words(el) & _CHROME_WORDS:
+            found.update(el.iter("a"))
+    return found
+
+
+def _link_setting(a: lxml.html.HtmlElement,
+                  anchor: str) -> tuple[str, lxml.html.HtmlElement | None]:
+    """The text of the smallest block around a link that says more than the link itself
+    (a list item with its summary, a paragraph), or "" when the next block up is a whole
+    region of the page (a menu, a sidebar); and that block when it is a listing item
+    rather than running text."""
+    parent = a.getparent()
+    for _ in range(4):
+        if parent is None or parent.tag == "body":
+            break
+        if parent.tag in _CONTEXT_TAGS:
+            text = " ".join(parent.text_content().split())
+            prose = parent.tag in ("p", "blockquote")
+            if len(text) > _CONTEXT_MAX:
+                return (text[:_CONTEXT_MAX], None) if prose or parent.tag == "li" else ("", None)
+            if len(text) >= len(anchor) + 20:
+                return text, None if prose else parent
+        parent = parent.getparent()
+    return "", None
+
+
+def _item_date(item: lxml.html.HtmlElement) -> str | None:
+    """The day a listing item says its story was published: its <time>, or an element
+    whose class names a date ("date", "tanggal"). Never a date in running text, which may
+    be the date of an event."""
+    for el in item.iter("time", "span", "div", "small", "p"):
+        if el.tag != "time" and not class_words(el) & _DATE_WORDS:
+            continue
+        found = dates.parse_iso(el.get("datetime")) or dates.parse_text(el.text_content())
+        if found:
+            return found[:10]
+    return None
+
+
+_DATE_WORDS = frozenset({"date", "time", "tanggal", "tgl", "waktu", "publish", "published",
+                         "pubdate", "timestamp"})
 
 
 def _extract(html: str, url: str, *, require_article: bool,

@@ -60,11 +60,12 @@ def extraction_pool(workers: int, niceness: int = 0,
                                initializer=_init_worker, initargs=(niceness, focus))
 
 
-def analyse_in_worker(body: bytes, url: str, content_type: str | None) -> PageAnalysis:
+def analyse_in_worker(body: bytes, url: str, content_type: str | None,
+                      vouch: str = "") -> PageAnalysis:
     """Extraction, then (when the crawl has a focus) relevance, gates and link scores."""
     if _FOCUS is None:
         return analyse_page(body, url, content_type)
-    return _FOCUS.assess(analyse_page(body, url, content_type, with_outlinks=True))
+    return _FOCUS.assess(analyse_page(body, url, content_type, with_outlinks=True), vouch)
 
 
 class PageAnalyser:
@@ -75,11 +76,14 @@ class PageAnalyser:
         self.workers, self.niceness, self.focus = workers, niceness, focus
         self.pool: ProcessPoolExecutor | None = None
 
-    async def analyse(self, body: bytes, url: str, content_type: str | None) -> PageAnalysis:
+    async def analyse(self, body: bytes, url: str, content_type: str | None,
+                      vouch: str = "") -> PageAnalysis:
+        """`vouch`: what the page answers (a search query, a tag), see Focus.assess."""
         if self.pool is None:
             self.pool = extraction_pool(self.workers, self.niceness, self.focus)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.pool, analyse_in_worker, body, url, content_type)
+        return await loop.run_in_executor(self.pool, analyse_in_worker, body, url, content_type,
+                                          vouch)
 
     def close(self) -> None:
         if self.pool is not None:

@@ -20,7 +20,7 @@ from crawler.config import CrawlConfig, load_config
 from crawler.discovery import in_window, parse_feed, parse_sitemap
 from crawler.focus import Focus
 from crawler.links import html_links, in_scope
-from crawler.outlets import find_profiles
+from crawler.outlets import OutletIndex, find_profiles
 from crawler.plan import discovery_plan
 from crawler.relevance import PARENT_FLOOR, link_score
 from pipelines.capture import CAPTURE_KEY
@@ -76,6 +76,12 @@ class CoverageSpider(scrapy.Spider):
         crawl_config = load_config(config)
         # Settings are still mutable here (frozen after the spider is built).
         crawler.settings.setdict(settings_for(crawl_config), priority="spider")
+        if crawler.settings.getbool("LIPUTAN_BEST_FIRST"):
+            # Scrapy's default queue picks the least busy host first and only then the best
+            # request of that host: the budget would go to whichever outlet is idle. One
+            # queue for every host spends it on the best request anywhere.
+            crawler.settings.set("SCHEDULER_PRIORITY_QUEUE", "scrapy.pqueues.ScrapyPriorityQueue",
+                                 priority="spider")
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.crawl_config = crawl_config
         spider.profiles = find_profiles(crawl_config.sources.outlets,
@@ -83,7 +89,11 @@ class CoverageSpider(scrapy.Spider):
         spider.scope = frozenset(crawl_config.scope_domains(spider.profiles))
         spider.allowed_domains = sorted(spider.scope)
         spider.seen = set()
-        spider.reserve = []  # (-priority, order, request): released when the crawl idles
+        spider.outlets = OutletIndex(spider.profiles)
+        # Requests waiting until the crawl idles: a heap of (-priority, order, key, request),
+        # and url_key -> (priority, request) for the ones still waiting.
+        spider.reserve = []
+        spider.reserved = {}
         crawler.signals.connect(spider.release_reserve, signal=signals.spider_idle)
         spider.best_first = crawler.settings.getbool("LIPUTAN_BEST_FIRST")
         spider.analyser = page_analyser(crawler)
@@ -97,13 +107,20 @@ class CoverageSpider(scrapy.Spider):
         return spider
 
     # -- scheduling -------------------------------------------------------------------------
-    def follow(self, url: str, callback: Any = None, priority: int = 0,
-               **meta: Any) -> scrapy.Request | None:
+    def follow(self, url: str, callback: Any = None, priority: int = 0, *,
+               defer: bool = False, **meta: Any) -> scrapy.Request | None:
         """A request for `url` unless it is out of scope or already seen (as any variant
         of its URL). The page budget is spent when a request is sent (PageBudget), so the
-        best-scored requests get it."""
+        best-scored requests get it. Best-first, unpromising and `defer`red requests wait
+        in the reserve instead (see release_reserve)."""
         # One story, one fetch: AMP, mobile, www and tracking-tagged variants share a key.
         key = url_key(url)
+        held = self.reserved.get(key)
+        if held is not None and priority > held[0]:
+            # Found again, and better said (a search hit for a story its sitemap entry
+            # undersold): the reserved request is replaced.
+            del self.reserved[key]
+            self.seen.discard(key)
         if key in self.seen or not in_scope(url, self.scope):
             return None
         self.seen.add(key)
@@ -115,18 +132,26 @@ class CoverageSpider(scrapy.Spider):
         except ValueError:
             self.crawler.stats.inc_value("liputan/invalid_urls")
             return None  # one malformed link must not cost the page its other links
-        if self.best_first and self.focus is not None and priority < RESERVE_BELOW:
-            heapq.heappush(self.reserve, (-priority, len(self.seen), request))
-            self.crawler.stats.inc_value("liputan/links/reserved")
+        if self.best_first and self.focus is not None and (defer or priority < RESERVE_BELOW):
+            self.reserved[key] = (priority, request)
+            heapq.heappush(self.reserve, (-priority, len(self.seen), key, request))
+            if held is None:
+                self.crawler.stats.inc_value("liputan/links/reserved")
             return None
         return request
 
     def release_reserve(self) -> None:
         """The scheduler is empty: the best of the reserved links go next."""
-        if not self.reserve or self.crawler.stats.get_value("liputan/budget_exhausted"):
+        if not self.reserved or self.crawler.stats.get_value("liputan/budget_exhausted"):
             return
-        for _ in range(min(RESERVE_BATCH, len(self.reserve))):
-            self.crawler.engine.crawl(heapq.heappop(self.reserve)[2])
+        released = 0
+        while self.reserve and released < RESERVE_BATCH:
+            _, _, key, request = heapq.heappop(self.reserve)
+            if self.reserved.get(key, (None, None))[1] is not request:
+                continue  # replaced by a better-scored request for the same story
+            del self.reserved[key]
+            self.crawler.engine.crawl(request)
+            released += 1
         raise DontCloseSpider("reserved links released")
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -136,7 +161,7 @@ class CoverageSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"liputan/discovery/{planned.source}")
             request = self.follow(planned.url, callbacks.get(planned.source),
                                   SOURCE_PRIORITY[planned.source], tunnel=0,
-                                  source=planned.source)
+                                  source=planned.source, vouch=planned.term)
             if request is not None:
                 yield request
 
@@ -144,6 +169,9 @@ class CoverageSpider(scrapy.Spider):
         """A feed or sitemap entry: scored on its title and URL like a link."""
         if self.focus is None:
             return self.follow(url, priority=ARTICLE_HINT_PRIORITY, tunnel=0)
+        if not self.focus.url_in_window(url):
+            self.crawler.stats.inc_value("liputan/links/out_of_window")
+            return None
         score = link_score(self.focus.topic, title or "", url, "", 0.0)
         return self.follow(url, priority=int(score * LINK_SCALE), tunnel=0)
 
@@ -168,7 +196,8 @@ class CoverageSpider(scrapy.Spider):
             return
         # Focused: the workers extract the page, score it and its links; the event loop
         # only schedules.
-        analysis = await self.analyser.analyse(response.body, response.url, content_type)
+        analysis = await self.analyser.analyse(response.body, response.url, content_type,
+                                               response.meta.get("vouch", ""))
         page.analysis = analysis
         if page.capture:
             yield page
@@ -192,13 +221,17 @@ class CoverageSpider(scrapy.Spider):
             analysis.verdict and not analysis.verdict.startswith("off topic"))
         tunnel = 0 if relevant else response.meta.get("tunnel", 0) + 1
         stats = self.crawler.stats
+        if analysis.links_out_of_window:
+            stats.inc_value("liputan/links/out_of_window", analysis.links_out_of_window)
         for url, score in analysis.scored_links:
             score = min(1.0, score * lift)
             if (self.best_first and tunnel > self.crawl_config.limits.tunnel_depth
                     and score < threshold):
                 stats.inc_value("liputan/links/tunnel_limit")
                 continue
+            # Listings found on the way wait: stories first (see OutletIndex).
             request = self.follow(url, priority=int(score * LINK_SCALE),
+                                  defer=not self.outlets.is_story(url),
                                   tunnel=0 if score >= threshold else tunnel)
             if request is not None:
                 yield request

@@ -24,7 +24,7 @@ from .site import Site
 DEFAULT_ARTICLES_PER_OUTLET = 100
 DEFAULT_OUTLETS = 3
 TOPIC_DIR = Path(__file__).resolve().parent / "topic"
-TOPIC_FILLER = 120  # generated off-topic articles per outlet of the topic web
+TOPIC_FILLER = 155  # generated off-topic articles per outlet of the topic web
 
 
 @dataclass(frozen=True)
@@ -206,6 +206,9 @@ def _topic_web(corpus: dict, seed: int) -> list:
         if (kept := tuple(p for p in a.paragraphs if not topical.search(p)))]}
     filler = generate_corpus({k: GENERATED_SECTIONS[o.style] for k, o in outlets.items()},
                              TOPIC_FILLER, seed, plain)
+    # ... and carry no tag of the topic: an outlet's "Kazakhstan" tag lists its stories.
+    filler = {k: [dataclasses.replace(a, tags=tuple(t for t in a.tags if not topical.search(t)))
+                  for a in arts] for k, arts in filler.items()}
     pairs = [(o, corpus.get(k, []) + filler[k]) for k, o in outlets.items()]
     return pairs
 
