@@ -141,10 +141,9 @@ def crawl(config_file: Path, archive: Path, proxy: str | None, settings: tuple[s
 
 def _print_plan(config: Any, fmt: str) -> None:
     from crawler.focus import Focus
-    from crawler.outlets import find_profiles
-    from crawler.plan import discovery_plan
+    from crawler.plan import crawl_profiles, discovery_plan
 
-    profiles = find_profiles(config.sources.outlets, config.profile_dirs())
+    profiles = crawl_profiles(config)
     rows = [{"source": r.source, "outlet": r.outlet, "url": r.url}
             for r in discovery_plan(config, profiles)]
     if fmt != "table":

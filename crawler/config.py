@@ -34,6 +34,7 @@ class TopicConfig:
 @dataclass(frozen=True)
 class SourcesConfig:
     outlets: tuple[str, ...] = ()  # outlet profiles in crawler/sites/
+    aggregators: tuple[str, ...] = ()  # aggregator profiles (news search, GDELT) to query
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     start_urls: tuple[str, ...] = ()
@@ -238,15 +239,15 @@ def _check(config: CrawlConfig, where: str) -> None:
             raise ConfigError(f"{where}: topic.seed_texts {pattern!r} matches no file")
     if not 0 < topic.threshold <= 1:
         raise ConfigError(f"{where}: topic.threshold must be in (0, 1]; got {topic.threshold}")
-    if config.sources.outlets:
-        # Profiles are read now, so a typo fails before anything is fetched.
-        from crawler.outlets import ProfileError, find_profiles
+    # Profiles are read now, so a typo fails before anything is fetched.
+    from crawler.outlets import ProfileError, find_profiles
+    for key, kind in (("outlets", "outlet"), ("aggregators", "aggregator")):
         try:
-            find_profiles(config.sources.outlets, config.profile_dirs())
+            find_profiles(getattr(config.sources, key), config.profile_dirs(), kind)
         except ProfileError as exc:
-            raise ConfigError(f"{where}: sources.outlets: {exc}") from exc
+            raise ConfigError(f"{where}: sources.{key}: {exc}") from exc
     if not (config.seed_urls_all() or config.sources.feeds or config.sources.sitemaps
-            or config.sources.outlets):
+            or config.sources.outlets or config.sources.aggregators):
         raise ConfigError(
             f"{where}: nothing to crawl; set sources.outlets, sources.start_urls, "
             "sources.feeds, sources.sitemaps or topic.seed_urls"

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 from lxml import etree
+
+from pipelines.dates import date_from_url
 
 MAX_XML_BYTES = 50 * 1024 * 1024  # the sitemap protocol's own limit for one file
 
@@ -78,8 +81,10 @@ def parse_date(value: str | None) -> datetime | None:
 def parse_feed(body: bytes, base_url: str) -> list[Candidate]:
     """Items of an RSS 2.0, RSS 1.0 or Atom feed; an unreadable feed yields nothing."""
     root = _xml_root(body)
-    if root is None:
-        return []
+    return _feed_items(root, base_url) if root is not None else []
+
+
+def _feed_items(root: etree._Element, base_url: str) -> list[Candidate]:
     found: list[Candidate] = []
     for el in root.iter():
         name = _local(el.tag)
@@ -109,6 +114,10 @@ def parse_sitemap(body: bytes, base_url: str) -> Sitemap | None:
     root = _xml_root(body)
     if root is None:
         return _text_sitemap(body, base_url)
+    return _sitemap_of(root, base_url)
+
+
+def _sitemap_of(root: etree._Element, base_url: str) -> Sitemap | None:
     kind = _local(root.tag)
     if kind not in ("sitemapindex", "urlset"):
         return None
@@ -156,3 +165,70 @@ def robots_sitemaps(body: bytes) -> list[str]:
         if key.strip().lower() == "sitemap" and value.strip():
             out.append(value.strip())
     return out
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A fetched discovery document, whatever it turned out to be."""
+
+    kind: str  # "feed", "index" (a sitemap index), "urlset" (a sitemap), "" (unreadable)
+    entries: tuple[Candidate, ...] = ()
+
+
+_FEED_ROOTS = ("rss", "rdf", "feed")
+
+
+def read_source(body: bytes, base_url: str, *, unwrap: str = "") -> SourceDocument:
+    """A feed or a sitemap, told apart by its root element, not by what the URL promised
+    (outlets serve feeds at /sitemap and sitemaps at /rss). `unwrap` names the query
+    parameter that holds the real URL when a source links through a click counter
+    (aggregators: .../click?url=https%3A%2F%2F...)."""
+    root = _xml_root(body)
+    if root is not None and _local(root.tag) in _FEED_ROOTS:
+        found = SourceDocument("feed", tuple(_feed_items(root, base_url)))
+    else:
+        sitemap = _sitemap_of(root, base_url) if root is not None else _text_sitemap(
+            body, base_url)
+        if sitemap is None:
+            return SourceDocument("")
+        found = SourceDocument(sitemap.kind, sitemap.entries)
+    if unwrap:
+        found = SourceDocument(found.kind, tuple(
+            replace(c, url=unwrap_link(c.url, unwrap)) for c in found.entries))
+    return found
+
+
+def unwrap_link(url: str, param: str) -> str:
+    """The URL a click-through link points at (its `param` query value), else the link."""
+    for value in parse_qs(urlsplit(url).query).get(param, []):
+        if value.startswith(("http://", "https://")):
+            return value
+    return url
+
+
+@dataclass(frozen=True)
+class Proposals:
+    """What a discovery document proposes to fetch: (url, score) pairs, score None when
+    the crawl has no topic, and what it ruled out."""
+
+    kind: str  # as SourceDocument.kind
+    entries: tuple[tuple[str, float | None], ...] = ()
+    listed: int = 0  # entries in the document
+    out_of_window: int = 0  # dated (by the source or the URL) outside the window
+
+
+def propose(doc: SourceDocument, after: date | None, before: date | None,
+            score: Callable[[Candidate], float] | None = None) -> Proposals:
+    """The entries of `doc` worth a request: in the window (sitemap indexes name
+    sitemaps, which are always read), each with its score when there is a topic."""
+    if doc.kind == "index":
+        return Proposals(doc.kind, tuple((c.url, None) for c in doc.entries), len(doc.entries))
+    kept, ruled_out = [], 0
+    for c in doc.entries:
+        day = date_from_url(c.url)
+        url_day = datetime.fromisoformat(day) if day else None
+        if not (in_window(c.published, after, before) and in_window(url_day, after, before)):
+            ruled_out += 1
+            continue
+        kept.append((c.url, score(c) if score else None))
+    return Proposals(doc.kind, tuple(kept), len(doc.entries), ruled_out)

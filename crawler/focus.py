@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from crawler.config import CrawlConfig
+from crawler.discovery import Candidate
 from crawler.relevance import TopicProfile, link_score
 from pipelines.dates import date_from_url
 from pipelines.extract import PageAnalysis
@@ -36,22 +37,27 @@ class Focus:
     def threshold(self) -> float:
         return self.topic.threshold
 
-    def verdict(self, analysis: PageAnalysis, relevance: float) -> str | None:
-        """Why an extracted article is not coverage (None: it is)."""
+    def verdict(self, analysis: PageAnalysis, relevance: float) -> tuple[str, str] | None:
+        """Which gate keeps an extracted article out of the coverage, and why, in words
+        (None: it is coverage). Gates: "article", "language", "window", "topic"."""
         article = analysis.article
         if article is None:
-            return "not an article"
+            return "article", "not an article"
         if self.language and article.language and article.language != self.language:
-            return f"language {article.language}"
+            return "language", f"language {article.language}"
         day = _day(article.published_at)
         if day is not None:
             if self.published_after and day < self.published_after:
-                return f"published {day} before the window"
+                return "window", f"published {day} before the window"
             if self.published_before and day > self.published_before:
-                return f"published {day} after the window"
+                return "window", f"published {day} after the window"
         if relevance < self.threshold:
-            return f"off topic ({relevance:.2f})"
+            return "topic", f"off topic ({relevance:.2f})"
         return None
+
+    def candidate_score(self, candidate: Candidate) -> float:
+        """A feed or sitemap entry, scored on its title and URL like a link."""
+        return link_score(self.topic, candidate.title or "", candidate.url, "", 0.0)
 
     def url_in_window(self, url: str) -> bool:
         """False when the URL itself dates the story outside the window (/2022/12/04/...):
@@ -87,8 +93,9 @@ class Focus:
             words = f"{link.anchor} {vouch}" if vouch and not link.chrome else link.anchor
             links.append((link.url, link_score(self.topic, words, link.url, link.context,
                                                relevance)))
-        return replace(analysis, relevance=relevance, verdict=self.verdict(analysis, relevance)
-                       if analysis.article is not None else None,
+        gate, verdict = (self.verdict(analysis, relevance) or (None, None)
+                         if analysis.article is not None else (None, None))
+        return replace(analysis, relevance=relevance, gate=gate, verdict=verdict,
                        scored_links=tuple(links), links_out_of_window=ruled_out, outlinks=())
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, fields
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote_plus, urlsplit
 
@@ -39,15 +40,29 @@ class OutletProfile:
     boilerplate: tuple[str, ...] = ()
     unverified: tuple[str, ...] = ()  # keys nobody could check against the live site
     home: str = ""  # the homepage; defaults to https://www.<first domain>/
+    # An aggregator (a news search across outlets, the GDELT DOC API) is only asked the
+    # crawl's queries; its answers are feeds whose links must lead to the crawl's outlets.
+    kind: str = "outlet"  # or "aggregator"
+    link_param: str = ""  # query parameter holding the real URL of a click-through link
+    date_format: str = "%Y-%m-%d"  # strftime of {after} / {before} in the search template
 
     @property
     def homepage(self) -> str:
         return self.home or f"https://www.{self.domains[0]}/"
 
-    def search_url(self, query: str, page: int = 1) -> str | None:
+    def search_url(self, query: str, page: int = 1, after: date | None = None,
+                   before: date | None = None) -> str | None:
+        """The search template filled in; None when the outlet has no search, or when the
+        template asks for a date bound the crawl does not have."""
         if not self.search:
             return None
-        return self.search.replace("{query}", quote_plus(query)).replace("{page}", str(page))
+        url = self.search.replace("{query}", quote_plus(query)).replace("{page}", str(page))
+        for name, day in (("{after}", after), ("{before}", before)):
+            if name in url:
+                if day is None:
+                    return None
+                url = url.replace(name, quote_plus(day.strftime(self.date_format)))
+        return url
 
     def tag_url(self, tag: str) -> str | None:
         if not self.tag:
@@ -56,6 +71,9 @@ class OutletProfile:
 
     def is_article_url(self, url: str) -> bool:
         return bool(self.article_pattern) and re.match(self.article_pattern, url) is not None
+
+
+KINDS = ("outlet", "aggregator")
 
 
 def tag_slug(text: str) -> str:
@@ -92,6 +110,8 @@ def load_profile(path: Path) -> OutletProfile:
         re.compile(values.get("article_pattern", ""))
     except re.error as exc:
         raise ProfileError(f"{path}: article_pattern is not a valid regex ({exc})") from exc
+    if values.get("kind", "outlet") not in KINDS:
+        raise ProfileError(f"{path}: kind must be one of {', '.join(KINDS)}")
     for template, marker in (("search", "{query}"), ("tag", "{tag}")):
         if values.get(template) and marker not in values[template]:
             raise ProfileError(f"{path}: {template} must be a URL template holding {marker}")
@@ -99,18 +119,25 @@ def load_profile(path: Path) -> OutletProfile:
 
 
 def find_profiles(keys: list[str] | tuple[str, ...],
-                  extra_dirs: list[Path] | tuple[Path, ...] = ()) -> list[OutletProfile]:
-    """The profiles of `keys`, looked up in `extra_dirs` first, then crawler/sites/."""
+                  extra_dirs: list[Path] | tuple[Path, ...] = (),
+                  kind: str = "outlet") -> list[OutletProfile]:
+    """The profiles of `keys`, looked up in `extra_dirs` first, then crawler/sites/; each
+    must be of `kind` (an outlet listed as an aggregator is a config mistake)."""
     found = []
     for key in keys:
         for folder in (*extra_dirs, SITES_DIR):
             path = folder / f"{key}.toml"
             if path.is_file():
-                found.append(load_profile(path))
+                profile = load_profile(path)
+                if profile.kind != kind:
+                    where = "sources.aggregators" if profile.kind == "aggregator" else \
+                        "sources.outlets"
+                    raise ProfileError(f"{key!r} is an {profile.kind}: list it in {where}")
+                found.append(profile)
                 break
         else:
-            known = ", ".join(sorted(p.stem for p in SITES_DIR.glob("*.toml")))
-            raise ProfileError(f"no outlet profile {key!r}; known outlets: {known}")
+            known = ", ".join(p.key for p in all_profiles() if p.kind == kind)
+            raise ProfileError(f"no {kind} profile {key!r}; known: {known}")
     return found
 
 

@@ -278,9 +278,10 @@ def _context_terms(seed_texts: Sequence[str], background: Background,
     for term, count in tf.items():
         if term in exclude or term.isdigit() or len(term) < 3:
             continue
-        # Terms in several seeds are the topic's; a term of one seed may be that seed's own.
+        # Terms in several seeds are the topic's; a term of one seed may be that seed's own
+        # (with two seeds, that would leave only what both happen to say).
         spread = df[term] / docs
-        if docs > 1 and df[term] < 2:
+        if docs > 2 and df[term] < 2:
             continue
         scored[term] = (1 + math.log(count)) * background.idf(term) * (0.5 + spread)
     ranked = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))[:CONTEXT_TERMS]

@@ -94,6 +94,7 @@ class PageAnalysis:
     # Set by the crawl's relevance step (crawler/focus.py), not by extraction:
     relevance: float | None = None
     verdict: str | None = None  # why the article is not coverage; None when it is
+    gate: str | None = None  # the gate that said so: "language", "window", "topic", ...
     scored_links: tuple[tuple[str, float], ...] = ()
     links_out_of_window: int = 0  # links the crawl's date window ruled out unfetched
 

@@ -13,18 +13,19 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from scrapy.exceptions import NotConfigured
 
+from crawler.discovery import Proposals, propose, read_source
 from pipelines.capture import crawl_archive
 from pipelines.extract import PageAnalysis, analyse_page
 
 if TYPE_CHECKING:
-    from crawler.focus import Focus
-
-if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+
+    from crawler.focus import Focus
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,14 @@ def analyse_in_worker(body: bytes, url: str, content_type: str | None,
     return _FOCUS.assess(analyse_page(body, url, content_type, with_outlinks=True), vouch)
 
 
+def propose_in_worker(body: bytes, url: str, unwrap: str, after: date | None,
+                      before: date | None) -> Proposals:
+    """A feed or sitemap read, filtered by the window and (focused) scored: a news
+    sitemap holds thousands of entries, too many to parse and score on the event loop."""
+    score = _FOCUS.candidate_score if _FOCUS is not None else None
+    return propose(read_source(body, url, unwrap=unwrap), after, before, score)
+
+
 class PageAnalyser:
     """The crawl's extraction workers, shared by the spider (which needs link scores before
     it can schedule) and the extraction pipeline."""
@@ -84,6 +93,14 @@ class PageAnalyser:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.pool, analyse_in_worker, body, url, content_type,
                                           vouch)
+
+    async def propose(self, body: bytes, url: str, unwrap: str, after: date | None,
+                      before: date | None) -> Proposals:
+        if self.pool is None:
+            self.pool = extraction_pool(self.workers, self.niceness, self.focus)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, propose_in_worker, body, url, unwrap,
+                                          after, before)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -154,8 +171,7 @@ class IndexPipeline:
             stats.inc_value("liputan/extraction_errors")
             logger.warning("extraction failed for %s: %s", item.url, item.analysis.error)
         if item.analysis.article is not None and item.analysis.verdict:
-            stats.inc_value("liputan/rejected/" + item.analysis.verdict.split(" (")[0]
-                            .split(" ")[0])
+            stats.inc_value(f"liputan/rejected/{item.analysis.gate}")
         elif item.analysis.article is not None:
             stats.inc_value("liputan/articles")
         else:

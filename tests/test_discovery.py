@@ -5,7 +5,15 @@ from __future__ import annotations
 import gzip
 from datetime import date
 
-from crawler.discovery import in_window, parse_feed, parse_sitemap, robots_sitemaps
+from crawler.discovery import (
+    in_window,
+    parse_feed,
+    parse_sitemap,
+    propose,
+    read_source,
+    robots_sitemaps,
+    unwrap_link,
+)
 from crawler.links import html_links, in_scope
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>K</title>
@@ -82,3 +90,37 @@ def test_scope_includes_subdomains_only():
     assert in_scope("http://harianlangit.test/", domains)
     assert not in_scope("http://evilharianlangit.test/", domains)
     assert not in_scope("http://example.org/", domains)
+
+
+def test_a_source_is_what_its_root_says_whatever_its_url():
+    assert read_source(RSS, "http://www.k.test/sitemap.xml").kind == "feed"
+    assert read_source(NEWS, "http://www.k.test/rss").kind == "urlset"
+    assert read_source(INDEX, "http://www.k.test/feed").kind == "index"
+    assert read_source(b"<html><body>Maaf</body></html>", "http://www.k.test/rss").kind == ""
+    assert read_source(b"\x89PNG\r\n\x1a\n\x00", "http://www.k.test/rss").kind == ""
+
+
+def test_aggregator_links_are_unwrapped_from_their_click_counter():
+    feed = (b'<rss><channel><item><title>T</title><link>http://agg.test/klik?id=3&amp;url='
+            b'http%3A%2F%2Fwww.k.test%2Fa%2F1</link></item></channel></rss>')
+    (entry,) = read_source(feed, "http://agg.test/rss", unwrap="url").entries
+    assert entry.url == "http://www.k.test/a/1"
+    assert unwrap_link("http://agg.test/klik?url=javascript:x", "url") == \
+        "http://agg.test/klik?url=javascript:x"  # not a web address: the link stays
+
+
+def test_proposals_keep_the_window_by_source_date_and_url_date():
+    feed = b"""<rss><channel>
+    <item><title>Di jendela</title><link>http://www.k.test/a/1</link>
+    <pubDate>Thu, 06 Jan 2022 08:00:00 +0700</pubDate></item>
+    <item><title>Terlalu baru</title><link>http://www.k.test/a/2</link>
+    <pubDate>Thu, 06 Oct 2022 08:00:00 +0700</pubDate></item>
+    <item><title>Tanggal di URL</title><link>http://www.k.test/read/2021/03/02/x</link></item>
+    <item><title>Tanpa tanggal</title><link>http://www.k.test/a/4</link></item>
+    </channel></rss>"""
+    found = propose(read_source(feed, "http://www.k.test/rss"), date(2022, 1, 1),
+                    date(2022, 2, 15), score=lambda c: len(c.title) / 100)
+    assert found.listed == 4 and found.out_of_window == 2
+    assert found.entries == (("http://www.k.test/a/1", 0.1), ("http://www.k.test/a/4", 0.13))
+    index = propose(read_source(INDEX, "http://www.k.test/"), date(2030, 1, 1), None)
+    assert index.entries == (("http://www.k.test/sitemap-1.xml", None),)  # always read

@@ -17,16 +17,15 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
 from crawler.config import CrawlConfig, load_config
-from crawler.discovery import in_window, parse_feed, parse_sitemap
 from crawler.focus import Focus
 from crawler.links import html_links, in_scope
-from crawler.outlets import OutletIndex, find_profiles
-from crawler.plan import discovery_plan
-from crawler.relevance import PARENT_FLOOR, link_score
+from crawler.outlets import OutletIndex
+from crawler.plan import crawl_profiles, discovery_plan
+from crawler.relevance import PARENT_FLOOR
 from pipelines.capture import CAPTURE_KEY
 from pipelines.extract import PageAnalysis, decode_html, is_html
 from pipelines.pagination import looks_like_article, page_links, rel_links
-from pipelines.stages import CapturedPage, page_analyser
+from pipelines.stages import CapturedPage, page_analyser, propose_in_worker
 from pipelines.urls import url_key
 
 # Priorities (Scrapy runs higher first). Discovery documents first: they name articles. A
@@ -42,7 +41,9 @@ HOME_PRIORITY = 100
 RESERVE_BELOW = 150
 RESERVE_BATCH = 64
 LISTING_SOURCES = ("search", "tag")  # the outlet's own answer to our query: parents on topic
+SOURCE_DOCUMENTS = ("feed", "sitemap", "news-sitemap", "aggregator")  # read by parse_source
 SOURCE_PRIORITY = {"seed": DISCOVERY_PRIORITY, "feed": DISCOVERY_PRIORITY,
+                   "aggregator": DISCOVERY_PRIORITY,
                    "news-sitemap": DISCOVERY_PRIORITY, "sitemap": DISCOVERY_PRIORITY,
                    "search": LISTING_PRIORITY, "tag": LISTING_PRIORITY,
                    "start": HOME_PRIORITY, "home": HOME_PRIORITY}
@@ -84,10 +85,14 @@ class CoverageSpider(scrapy.Spider):
                                  priority="spider")
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.crawl_config = crawl_config
-        spider.profiles = find_profiles(crawl_config.sources.outlets,
-                                        crawl_config.profile_dirs())
+        profiles = crawl_profiles(crawl_config)
+        spider.profiles = [p for p in profiles if p.kind == "outlet"]
+        spider.aggregators = [p for p in profiles if p.kind == "aggregator"]
+        # An aggregator's host is in scope for the queries the plan sends it; its links
+        # are followed only into the outlets' domains.
         spider.scope = frozenset(crawl_config.scope_domains(spider.profiles))
-        spider.allowed_domains = sorted(spider.scope)
+        spider.plan_scope = frozenset(crawl_config.scope_domains(profiles))
+        spider.allowed_domains = sorted(spider.plan_scope)
         spider.seen = set()
         spider.outlets = OutletIndex(spider.profiles)
         # Requests waiting until the crawl idles: a heap of (-priority, order, key, request),
@@ -108,7 +113,8 @@ class CoverageSpider(scrapy.Spider):
 
     # -- scheduling -------------------------------------------------------------------------
     def follow(self, url: str, callback: Any = None, priority: int = 0, *,
-               defer: bool = False, **meta: Any) -> scrapy.Request | None:
+               defer: bool = False, planned: bool = False,
+               **meta: Any) -> scrapy.Request | None:
         """A request for `url` unless it is out of scope or already seen (as any variant
         of its URL). The page budget is spent when a request is sent (PageBudget), so the
         best-scored requests get it. Best-first, unpromising and `defer`red requests wait
@@ -121,7 +127,7 @@ class CoverageSpider(scrapy.Spider):
             # undersold): the reserved request is replaced.
             del self.reserved[key]
             self.seen.discard(key)
-        if key in self.seen or not in_scope(url, self.scope):
+        if key in self.seen or not in_scope(url, self.plan_scope if planned else self.scope):
             return None
         self.seen.add(key)
         if not self.best_first:
@@ -155,25 +161,14 @@ class CoverageSpider(scrapy.Spider):
         raise DontCloseSpider("reserved links released")
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        callbacks = {"feed": self.parse_feed, "sitemap": self.parse_sitemap,
-                     "news-sitemap": self.parse_sitemap}
-        for planned in discovery_plan(self.crawl_config, self.profiles):
+        for planned in discovery_plan(self.crawl_config, self.profiles + self.aggregators):
             self.crawler.stats.inc_value(f"liputan/discovery/{planned.source}")
-            request = self.follow(planned.url, callbacks.get(planned.source),
-                                  SOURCE_PRIORITY[planned.source], tunnel=0,
-                                  source=planned.source, vouch=planned.term)
+            callback = self.parse_source if planned.source in SOURCE_DOCUMENTS else None
+            request = self.follow(planned.url, callback, SOURCE_PRIORITY[planned.source],
+                                  planned=True, tunnel=0, source=planned.source,
+                                  vouch=planned.term, unwrap=planned.unwrap)
             if request is not None:
                 yield request
-
-    def candidate(self, url: str, title: str | None) -> scrapy.Request | None:
-        """A feed or sitemap entry: scored on its title and URL like a link."""
-        if self.focus is None:
-            return self.follow(url, priority=ARTICLE_HINT_PRIORITY, tunnel=0)
-        if not self.focus.url_in_window(url):
-            self.crawler.stats.inc_value("liputan/links/out_of_window")
-            return None
-        score = link_score(self.focus.topic, title or "", url, "", 0.0)
-        return self.follow(url, priority=int(score * LINK_SCALE), tunnel=0)
 
     # -- callbacks --------------------------------------------------------------------------
     async def parse(self, response: Response) -> AsyncIterator[Any]:
@@ -217,8 +212,8 @@ class CoverageSpider(scrapy.Spider):
             # Scored as if the page were fully on topic (see relevance.link_score).
             lift = 1.0 / (PARENT_FLOOR + (1 - PARENT_FLOOR) * relevance)
             relevance = 1.0
-        relevant = relevance >= threshold and not (
-            analysis.verdict and not analysis.verdict.startswith("off topic"))
+        # Only coverage: a Malay or out-of-window story's links lead mostly to more of those.
+        relevant = relevance >= threshold and analysis.gate is None
         tunnel = 0 if relevant else response.meta.get("tunnel", 0) + 1
         stats = self.crawler.stats
         if analysis.links_out_of_window:
@@ -255,29 +250,30 @@ class CoverageSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        topic = self.crawl_config.topic
-        entries = parse_feed(response.body, response.url)
-        self.crawler.stats.inc_value("liputan/discovery/feed_entries", len(entries))
-        for entry in entries:
-            if in_window(entry.published, topic.published_after, topic.published_before):
-                request = self.candidate(entry.url, entry.title)
-                if request is not None:
-                    yield request
-
-    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
-        topic = self.crawl_config.topic
-        sitemap = parse_sitemap(response.body, response.url)
-        if sitemap is None:
-            self.logger.warning("not a sitemap: %s", response.url)
+    async def parse_source(self, response: Response) -> AsyncIterator[scrapy.Request]:
+        """A feed, sitemap or aggregator answer: its entries in the window, each scored
+        (focused) like a link, read in the workers when there are any."""
+        topic, stats = self.crawl_config.topic, self.crawler.stats
+        args = (response.body, response.url, response.meta.get("unwrap", ""),
+                topic.published_after, topic.published_before)
+        if self.analyser is not None:
+            proposals = await self.analyser.propose(*args)
+        else:
+            proposals = propose_in_worker(*args)
+        if not proposals.kind:
+            self.logger.warning("neither a feed nor a sitemap: %s", response.url)
+            stats.inc_value("liputan/discovery/unreadable")
             return
-        self.crawler.stats.inc_value("liputan/discovery/sitemap_entries", len(sitemap.entries))
-        for entry in sitemap.entries:
-            if sitemap.kind == "index":
-                request = self.follow(entry.url, self.parse_sitemap, DISCOVERY_PRIORITY)
-            elif in_window(entry.published, topic.published_after, topic.published_before):
-                request = self.candidate(entry.url, entry.title)
+        stats.inc_value(f"liputan/discovery/{proposals.kind}_entries", proposals.listed)
+        if proposals.out_of_window:
+            stats.inc_value("liputan/links/out_of_window", proposals.out_of_window)
+        for url, score in proposals.entries:
+            if proposals.kind == "index":
+                request = self.follow(url, self.parse_source, DISCOVERY_PRIORITY,
+                                      source="sitemap")
+            elif score is None:
+                request = self.follow(url, priority=ARTICLE_HINT_PRIORITY, tunnel=0)
             else:
-                continue
+                request = self.follow(url, priority=int(score * LINK_SCALE), tunnel=0)
             if request is not None:
                 yield request

@@ -11,6 +11,8 @@ import zlib
 from urllib.parse import parse_qs
 
 from . import feeds, media
+from .aggregator import HOST as AGGREGATOR_HOST
+from .aggregator import Aggregator
 from .corpus import KAZAKHSTAN, CorpusArticle, CorpusError
 from .model import Entry, OutletSite
 from .outlets import Outlet
@@ -24,10 +26,12 @@ OLD_STYLE = re.compile(r"^/berita/(\d+)/?$")  # pre-relaunch article URLs, answe
 class Site:
     """All outlets of one fixture web, their routes, specials and rendered responses."""
 
-    def __init__(self, outlets: list[tuple[Outlet, list[CorpusArticle]]]) -> None:
+    def __init__(self, outlets: list[tuple[Outlet, list[CorpusArticle]]],
+                 aggregator: bool = False) -> None:
         self.sites = [OutletSite.build(o, arts) for o, arts in outlets if arts]
         if not self.sites:
             raise CorpusError("the fixture web has no articles")
+        self.aggregator = Aggregator(self.sites) if aggregator else None
         self.renderers = {s.outlet.key: Renderer(s) for s in self.sites}
         self.routes: dict[str, dict[str, tuple]] = {}
         self.specials: dict[str, str] = {}
@@ -135,9 +139,12 @@ class Site:
 
     @property
     def hosts(self) -> list[str]:
-        return list(self.routes)
+        return list(self.routes) + ([AGGREGATOR_HOST] if self.aggregator else [])
 
     def respond(self, host: str, path: str, query: str) -> Response:
+        if self.aggregator is not None and host == AGGREGATOR_HOST:
+            return self.aggregator.respond(path, query) or Response(
+                404, "text/plain; charset=utf-8", b"404 Not Found\n")
         table = self.routes.get(host)
         if table is None:
             return Response(502, "text/plain; charset=utf-8",

@@ -43,6 +43,7 @@ def write_config(web: FixtureWeb, folder: Path, *, budget_factor: float = 3.0,
                                         encoding="utf-8")
     outlets = [row for row in {r["outlet"]: r for r in web.labels()}.values()
                if row["in_scope"]]
+    aggregators = ["beritaindeks"] if "beritaindeks" in web.profiles() else []
     budget = int(budget_factor * len(expected(web)))
     config = folder / f"{name}.toml"
     config.write_text(f"""name = "{name}"
@@ -55,6 +56,7 @@ published_after = {WINDOW[0].isoformat()}
 published_before = {WINDOW[1].isoformat()}
 [sources]
 outlets = {[row["outlet"] for row in outlets]!r}
+aggregators = {aggregators!r}
 sites_dir = "sites"
 search_queries = ["Kazakhstan", "Tokayev"]
 tags = ["Kazakhstan"]

@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import aggregator
 from .corpus import KAZAKHSTAN, generate_corpus, load_corpus
 from .model import Entry
 from .outlets import (
@@ -75,7 +76,7 @@ class FixtureWeb:
                 {o.key: GENERATED_SECTIONS[o.style] for o in defs},
                 articles_per_outlet or DEFAULT_ARTICLES_PER_OUTLET, seed, corpus)
             pairs = [(o, arts[o.key]) for o in defs]
-        self.site = Site(pairs)
+        self.site = Site(pairs, aggregator=topic_web)
         self.latency = latency
         self.log_requests = log_requests
         self._address = (host, port)
@@ -182,8 +183,12 @@ class FixtureWeb:
         return rows
 
     def profiles(self) -> dict[str, str]:
-        """Outlet profiles (crawler/sites format) of the served outlets, as TOML text."""
-        return {s.outlet.key: _profile(s.outlet) for s in self.site.sites}
+        """Outlet profiles (crawler/sites format) of the served outlets and of the topic
+        web's aggregator, as TOML text."""
+        found = {s.outlet.key: _profile(s.outlet) for s in self.site.sites}
+        if self.site.aggregator is not None:
+            found["beritaindeks"] = aggregator.profile()
+        return found
 
     def describe(self) -> dict:
         """What the CLI prints: enough for a subprocess client to crawl the web."""
