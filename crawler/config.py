@@ -241,11 +241,20 @@ def _check(config: CrawlConfig, where: str) -> None:
         raise ConfigError(f"{where}: topic.threshold must be in (0, 1]; got {topic.threshold}")
     # Profiles are read now, so a typo fails before anything is fetched.
     from crawler.outlets import ProfileError, find_profiles
+    found = {}
     for key, kind in (("outlets", "outlet"), ("aggregators", "aggregator")):
         try:
-            find_profiles(getattr(config.sources, key), config.profile_dirs(), kind)
+            found[key] = find_profiles(getattr(config.sources, key), config.profile_dirs(), kind)
         except ProfileError as exc:
             raise ConfigError(f"{where}: sources.{key}: {exc}") from exc
+    if found["aggregators"] and not config.scope_domains(found["outlets"]):
+        raise ConfigError(f"{where}: sources.aggregators lead only into the crawl's scope, "
+                          "which is empty; set sources.outlets or sources.domains")
+    for profile in found["aggregators"]:
+        for name, day in (("after", topic.published_after), ("before", topic.published_before)):
+            if f"{{{name}}}" in profile.search and day is None:
+                raise ConfigError(f"{where}: aggregator {profile.key!r} searches a date "
+                                  f"window; set topic.published_{name}")
     if not (config.seed_urls_all() or config.sources.feeds or config.sources.sitemaps
             or config.sources.outlets or config.sources.aggregators):
         raise ConfigError(

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from lxml import etree
 
-from pipelines.dates import date_from_url
+from pipelines.dates import WIB, date_from_url
 
 MAX_XML_BYTES = 50 * 1024 * 1024  # the sitemap protocol's own limit for one file
 
@@ -150,10 +150,11 @@ def _text_sitemap(body: bytes, base_url: str) -> Sitemap | None:
 
 
 def in_window(moment: datetime | None, after: date | None, before: date | None) -> bool:
-    """Whether a discovery date falls in the crawl's window (undated entries pass)."""
+    """Whether a discovery date falls in the crawl's window (undated entries pass). The
+    window's days are Indonesian (WIB) days: a GMT pubDate of 4 Jan 20:00 is 5 Jan."""
     if moment is None:
         return True
-    day = moment.date()
+    day = (moment.astimezone(WIB) if moment.tzinfo else moment).date()
     return (after is None or day >= after) and (before is None or day <= before)
 
 

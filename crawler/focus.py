@@ -12,7 +12,7 @@ from datetime import date
 
 from crawler.config import CrawlConfig
 from crawler.discovery import Candidate
-from crawler.relevance import TopicProfile, link_score
+from crawler.relevance import TopicProfile, link_score, stems
 from pipelines.dates import date_from_url
 from pipelines.extract import PageAnalysis
 
@@ -55,9 +55,11 @@ class Focus:
             return "topic", f"off topic ({relevance:.2f})"
         return None
 
-    def candidate_score(self, candidate: Candidate) -> float:
-        """A feed or sitemap entry, scored on its title and URL like a link."""
-        return link_score(self.topic, candidate.title or "", candidate.url, "", 0.0)
+    def candidate_score(self, candidate: Candidate, vouch: str = "") -> float:
+        """A feed or sitemap entry, scored on its title and URL like a link; an
+        aggregator's answer to a query (`vouch`) holds the query's words."""
+        return link_score(self.topic, f"{candidate.title or ''} {vouch}", candidate.url, "",
+                          0.0)
 
     def url_in_window(self, url: str) -> bool:
         """False when the URL itself dates the story outside the window (/2022/12/04/...):
@@ -76,7 +78,10 @@ class Focus:
         `vouch` is what the page answers when it is the outlet's search or tag page for a
         term of the crawl: every story it lists outside its chrome holds that term, even
         when the headline does not show it ("Minyak Brent Menguat" found by "Kazakhstan"),
-        so the term counts among the link's own words."""
+        so the term counts among the link's own words. Only headlines are vouched for (an
+        anchor of three words or more: not "Login", "2", "Olahraga"), and only when some
+        result shows the term itself: a page that found nothing and lists the latest news
+        instead vouches for nothing."""
         if analysis.article is not None:
             relevance = self.topic.score(analysis.article.text, analysis.article.title or "")
         elif analysis.kind == "page" and analysis.outlinks:
@@ -85,12 +90,18 @@ class Focus:
                                                   if len(link.anchor) > 25))
         else:
             relevance = 0.0
+        results = [link for link in analysis.outlinks
+                   if not link.chrome and len(link.anchor.split()) >= 3] if vouch else []
+        term = set(stems(vouch))
+        if term and not any(term <= set(stems(f"{r.anchor} {r.context}")) for r in results):
+            results = []
+        vouched = {link.url for link in results}
         links, ruled_out = [], 0
         for link in analysis.outlinks:
             if not (self.url_in_window(link.url) and self.day_in_window(_day(link.dated))):
                 ruled_out += 1
                 continue
-            words = f"{link.anchor} {vouch}" if vouch and not link.chrome else link.anchor
+            words = f"{link.anchor} {vouch}" if link.url in vouched else link.anchor
             links.append((link.url, link_score(self.topic, words, link.url, link.context,
                                                relevance)))
         gate, verdict = (self.verdict(analysis, relevance) or (None, None)

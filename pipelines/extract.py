@@ -520,8 +520,7 @@ def _word_count(paragraphs: list[str]) -> int:
     return sum(len(p.split()) for p in paragraphs)
 
 
-_CONTEXT_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "figcaption", "td", "dd", "article", "div",
-                 "section", "blockquote"}
+_PROSE_TAGS = {"p", "blockquote", "td", "dd", "figcaption"}
 _CONTEXT_MAX = 400  # beyond this an ancestor is a region of the page, not the link's setting
 _LINK_SKIP = ("javascript:", "mailto:", "tel:", "data:", "#", "whatsapp:")
 
@@ -556,12 +555,12 @@ def outlinks(tree: lxml.html.HtmlElement, url: str) -> list[OutLink]:
         words = anchors.setdefault(target, [])
         if anchor and anchor not in words:
             words.append(anchor)
-        if len(contexts.get(target, "")) < len(anchor) + 20:
+        if len(contexts.get(target, "")) < len(anchor) + 20 or target not in dated:
             context, item = _link_setting(a, anchor)
             if len(context) > len(contexts.get(target, "")):
                 contexts[target] = context
-                if item is not None and (day := _item_date(item)):
-                    dated[target] = day
+            if item is not None and target not in dated and (day := _item_date(item)):
+                dated[target] = day
     return [OutLink(target, " ".join(words)[:200], contexts.get(target, ""), chrome[target],
                     dated.get(target)) for target, words in anchors.items()]
 
@@ -569,41 +568,57 @@ def outlinks(tree: lxml.html.HtmlElement, url: str) -> list[OutLink]:
 # Blocks that frame every page of a site rather than hold its own content.
 _CHROME_TAGS = ("nav", "header", "footer", "aside")
 _CHROME_WORDS = frozenset({
-    "nav", "navbar", "navigation", "menu", "header", "masthead", "footer", "sidebar", "side",
+    "nav", "navbar", "navigation", "menu", "header", "masthead", "footer", "sidebar",
     "widget", "populer", "popular", "terpopuler", "trending", "terkini", "breadcrumb",
     "breadcrumbs", "related", "terkait", "bacajuga", "readalso", "recommend", "recommended",
     "rekomendasi", "share", "social", "advert", "advertisement", "ads", "iklan", "banner",
-    "tag", "tags", "topik", "newsletter", "subscribe"})
+    "newsletter", "subscribe"})
 
 
 def _chrome_anchors(tree: lxml.html.HtmlElement) -> set[lxml.html.HtmlElement]:
-    """The <a> elements inside the page's chrome: menus, sidebars, footers, widgets."""
-    found: set[lxml.html.HtmlElement] = set()
+    """The <a> elements inside the page's chrome: menus, sidebars, footers, widgets. A
+    block that holds the page's heading or its <main> is the content, whatever its class
+    ("content has-sidebar"); an article's own <header> is part of the article."""
+    content = {anc for el in tree.iter("h1", "main") for anc in el.iterancestors()}
+    roots: set[lxml.html.HtmlElement] = set()
     for el in tree.iter(*_CHROME_TAGS, "div", "section", "ul", "ol"):
-        if el.tag in _CHROME_TAGS or class_words(el) & _CHROME_WORDS:
-            found.update(el.iter("a"))
-    return found
+        if el in content:
+            continue
+        if el.tag in ("header", "footer"):
+            chrome = next(el.iterancestors("article", "main"), None) is None
+        else:
+            chrome = el.tag in _CHROME_TAGS or bool(class_words(el) & _CHROME_WORDS)
+        if chrome and not any(anc in roots for anc in el.iterancestors()):
+            roots.add(el)
+    return {a for root in roots for a in root.iter("a")}
 
 
 def _link_setting(a: lxml.html.HtmlElement,
                   anchor: str) -> tuple[str, lxml.html.HtmlElement | None]:
-    """The text of the smallest block around a link that says more than the link itself
-    (a list item with its summary, a paragraph), or "" when the next block up is a whole
-    region of the page (a menu, a sidebar); and that block when it is a listing item
-    rather than running text."""
-    parent = a.getparent()
-    for _ in range(4):
-        if parent is None or parent.tag == "body":
+    """The words around a link, and its listing item when it has one.
+
+    In running text (a paragraph, a quote, a table cell) that is the paragraph. In a list of
+    stories it is the item: the largest block around the link that links nowhere else (a
+    card with its thumbnail, headline, date and summary), never the list itself, so one
+    item's date or summary is not lent to its neighbours. "" when the setting says no more
+    than the link."""
+    href = (a.get("href") or "").strip()
+    item = None
+    node = a.getparent()
+    for _ in range(6):
+        if node is None or node.tag in ("body", "html"):
             break
-        if parent.tag in _CONTEXT_TAGS:
-            text = " ".join(parent.text_content().split())
-            prose = parent.tag in ("p", "blockquote")
-            if len(text) > _CONTEXT_MAX:
-                return (text[:_CONTEXT_MAX], None) if prose or parent.tag == "li" else ("", None)
-            if len(text) >= len(anchor) + 20:
-                return text, None if prose else parent
-        parent = parent.getparent()
-    return "", None
+        if node.tag in _PROSE_TAGS:
+            text = " ".join(node.text_content().split())
+            return (text[:_CONTEXT_MAX] if len(text) >= len(anchor) + 20 else ""), None
+        if any((other.get("href") or "").strip() != href for other in node.iter("a")):
+            break
+        item = node
+        node = node.getparent()
+    if item is None:
+        return "", None
+    text = " ".join(" ".join(item.itertext()).split())[:_CONTEXT_MAX]
+    return (text if len(text) >= len(anchor) + 20 else ""), item
 
 
 def _item_date(item: lxml.html.HtmlElement) -> str | None:

@@ -70,10 +70,12 @@ def analyse_in_worker(body: bytes, url: str, content_type: str | None,
 
 
 def propose_in_worker(body: bytes, url: str, unwrap: str, after: date | None,
-                      before: date | None) -> Proposals:
+                      before: date | None, vouch: str = "") -> Proposals:
     """A feed or sitemap read, filtered by the window and (focused) scored: a news
-    sitemap holds thousands of entries, too many to parse and score on the event loop."""
-    score = _FOCUS.candidate_score if _FOCUS is not None else None
+    sitemap holds thousands of entries, too many to parse and score on the event loop.
+    `vouch`: the query an aggregator's answer is for (see Focus.candidate_score)."""
+    focus = _FOCUS
+    score = (lambda c: focus.candidate_score(c, vouch)) if focus is not None else None
     return propose(read_source(body, url, unwrap=unwrap), after, before, score)
 
 
@@ -95,12 +97,12 @@ class PageAnalyser:
                                           vouch)
 
     async def propose(self, body: bytes, url: str, unwrap: str, after: date | None,
-                      before: date | None) -> Proposals:
+                      before: date | None, vouch: str = "") -> Proposals:
         if self.pool is None:
             self.pool = extraction_pool(self.workers, self.niceness, self.focus)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.pool, propose_in_worker, body, url, unwrap,
-                                          after, before)
+                                          after, before, vouch)
 
     def close(self) -> None:
         if self.pool is not None:

@@ -61,6 +61,9 @@ def test_valid_config_loads_into_dataclasses(tmp_path):
          "'gdelt' is an aggregator: list it in sources.aggregators"),
         (GOOD.replace("[sources]", '[sources]\naggregators = ["detik"]'),
          "'detik' is an outlet: list it in sources.outlets"),
+        ('name = "x"\n[sources]\naggregators = ["bing-news"]\n', "scope, which is empty"),
+        (GOOD.replace("[sources]", '[sources]\naggregators = ["gdelt"]').replace(
+            "published_before = 2022-02-15\n", ""), "set topic.published_before"),
         (GOOD.replace("[topic]", '[topic]\nseed_texts = ["nothing/*.txt"]'), "matches no file"),
         (GOOD.replace("[topic]", '[topic]\naliases = ["Tokayev"]'), "a list of lists"),
         (GOOD.replace("[topic]", "[topic]\nthreshold = 2"), "topic.threshold must be in"),

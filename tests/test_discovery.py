@@ -69,6 +69,8 @@ def test_date_window():
     assert in_window(moment, date(2022, 1, 1), date(2022, 1, 31))
     assert not in_window(moment, date(2022, 2, 1), None)
     assert in_window(None, date(2022, 2, 1), None)
+    gmt_evening = parse_feed(RSS.replace(b"08:00:00 +0700", b"20:00:00 GMT"), "http://k.test/")
+    assert in_window(gmt_evening[0].published, date(2022, 1, 7), None)  # 7 Jan 03:00 WIB
 
 
 def test_robots_sitemap_lines():

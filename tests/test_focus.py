@@ -84,6 +84,8 @@ LISTING = """<html><head><title>Hasil pencarian</title></head><body>
  <h3><a href="/a/1/minyak-brent-menguat">Minyak Brent Menguat, Ladang Tengiz Terganggu</a></h3>
  <time datetime="2022-01-07T10:00:00+07:00">Jumat, 07 Jan 2022</time>
  <p>Harga minyak naik setelah produksi di ladang terbesar terganggu kerusuhan.</p></article>
+<article class="list__item"><h3><a href="/a/4/status-darurat">Kazakhstan Umumkan Status
+ Darurat</a></h3><time>Rabu, 05 Jan 2022 23:10 WIB</time></article>
 <article class="list__item"><h3><a href="/a/2/resor-ski">Resor Ski Ramai Turis Asing</a></h3>
  <time>Sabtu, 18 Des 2021 09:00 WIB</time><p>Liburan akhir tahun di pegunungan.</p></article>
 </main>
@@ -109,6 +111,37 @@ def test_a_search_page_vouches_for_its_results_not_its_chrome():
     assert result_score > 3 * scores["http://x.test/a/3/timnas-menang"]
     assert "http://x.test/a/2/resor-ski" not in scores  # listed as of December 2021
     assert vouched.links_out_of_window == 1
+
+
+def test_each_listing_item_keeps_its_own_date_and_words():
+    items = "".join(f'<li><a href="/a/{n}">Berita ke-{n}</a> <span class="date">{d}</span></li>'
+                    for n, d in ((1, "20/12/2021"), (2, "06/01/2022"), (3, "07/01/2022")))
+    page = analyse_page(f"<html><body><main><ul>{items}</ul></main></body></html>".encode(),
+                        "http://x.test/tag/k", "text/html", with_outlinks=True)
+    dated = {link.url: link.dated for link in page.outlinks}
+    assert dated == {"http://x.test/a/1": "2021-12-20", "http://x.test/a/2": "2022-01-06",
+                     "http://x.test/a/3": "2022-01-07"}
+    assert all("ke-1" not in link.context for link in page.outlinks[1:])
+
+
+def test_no_results_page_vouches_for_nothing():
+    latest = LISTING.replace("Kazakhstan", "Kirgistan")
+    page = analyse_page(latest.encode(), "http://x.test/cari?q=Kazakhstan", "text/html",
+                        with_outlinks=True)
+    focus = Focus(profile(), "id", date(2022, 1, 1), date(2022, 2, 15))
+    assert focus.assess(page, vouch="Kazakhstan").scored_links == \
+        focus.assess(page).scored_links
+
+
+def test_cards_with_their_own_header_are_content_not_chrome():
+    page = analyse_page(b"""<html><body><header><nav><a href="/">Home</a></nav></header>
+        <div class="content has-sidebar"><h1>Tag: Kazakhstan</h1>
+        <article><header><h2><a href="/a/1">Tokayev minta bantuan ODKB</a></h2></header>
+        </article></div><footer><a href="/kontak">Kontak</a></footer></body></html>""",
+                        "http://x.test/tag/kazakhstan", "text/html", with_outlinks=True)
+    chrome = {link.url: link.chrome for link in page.outlinks}
+    assert chrome == {"http://x.test/": True, "http://x.test/a/1": False,
+                      "http://x.test/kontak": True}
 
 
 def test_outlet_index_tells_stories_from_listings():

@@ -8,6 +8,8 @@ fetch next and hands HTML pages to extraction.
 from __future__ import annotations
 
 import heapq
+import itertools
+import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -27,6 +29,8 @@ from pipelines.extract import PageAnalysis, decode_html, is_html
 from pipelines.pagination import looks_like_article, page_links, rel_links
 from pipelines.stages import CapturedPage, page_analyser, propose_in_worker
 from pipelines.urls import url_key
+
+logger = logging.getLogger(__name__)
 
 # Priorities (Scrapy runs higher first). Discovery documents first: they name articles. A
 # link's own priority is its relevance score times LINK_SCALE, so best-first ordering
@@ -77,12 +81,17 @@ class CoverageSpider(scrapy.Spider):
         crawl_config = load_config(config)
         # Settings are still mutable here (frozen after the spider is built).
         crawler.settings.setdict(settings_for(crawl_config), priority="spider")
-        if crawler.settings.getbool("LIPUTAN_BEST_FIRST"):
-            # Scrapy's default queue picks the least busy host first and only then the best
-            # request of that host: the budget would go to whichever outlet is idle. One
-            # queue for every host spends it on the best request anywhere.
-            crawler.settings.set("SCHEDULER_PRIORITY_QUEUE", "scrapy.pqueues.ScrapyPriorityQueue",
-                                 priority="spider")
+        settings = crawler.settings
+        focus = None
+        if settings.getbool("LIPUTAN_FOCUS") and settings.getbool("LIPUTAN_EXTRACT_ENABLED"):
+            try:
+                focus = Focus.from_config(crawl_config)
+            except ValueError:
+                logger.info("no keywords or seed texts: every article is coverage")
+        if focus is not None and settings.getbool("LIPUTAN_BEST_FIRST"):
+            # The best request of a free host, not of the least busy one (crawler/frontier).
+            settings.set("SCHEDULER_PRIORITY_QUEUE", "crawler.frontier.BestFirstQueue",
+                         priority="spider")
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.crawl_config = crawl_config
         profiles = crawl_profiles(crawl_config)
@@ -92,23 +101,20 @@ class CoverageSpider(scrapy.Spider):
         # are followed only into the outlets' domains.
         spider.scope = frozenset(crawl_config.scope_domains(spider.profiles))
         spider.plan_scope = frozenset(crawl_config.scope_domains(profiles))
-        spider.allowed_domains = sorted(spider.plan_scope)
+        spider.allowed_domains = sorted(spider.scope)
         spider.seen = set()
         spider.outlets = OutletIndex(spider.profiles)
         # Requests waiting until the crawl idles: a heap of (-priority, order, key, request),
         # and url_key -> (priority, request) for the ones still waiting.
         spider.reserve = []
         spider.reserved = {}
+        spider.order = itertools.count()  # ties in the heap go first come, first served
         crawler.signals.connect(spider.release_reserve, signal=signals.spider_idle)
         spider.best_first = crawler.settings.getbool("LIPUTAN_BEST_FIRST")
         spider.analyser = page_analyser(crawler)
-        spider.focus = None
-        if spider.analyser is not None and crawler.settings.getbool("LIPUTAN_FOCUS"):
-            try:
-                spider.focus = Focus.from_config(crawl_config)
-            except ValueError:
-                spider.logger.info("no keywords or seed texts: every article is coverage")
-            spider.analyser.focus = spider.focus
+        spider.focus = focus
+        if spider.analyser is not None:
+            spider.analyser.focus = focus
         return spider
 
     # -- scheduling -------------------------------------------------------------------------
@@ -122,25 +128,28 @@ class CoverageSpider(scrapy.Spider):
         # One story, one fetch: AMP, mobile, www and tracking-tagged variants share a key.
         key = url_key(url)
         held = self.reserved.get(key)
-        if held is not None and priority > held[0]:
-            # Found again, and better said (a search hit for a story its sitemap entry
-            # undersold): the reserved request is replaced.
-            del self.reserved[key]
-            self.seen.discard(key)
-        if key in self.seen or not in_scope(url, self.plan_scope if planned else self.scope):
+        # A story waiting in the reserve may be found again, and better said (a search hit
+        # its sitemap entry undersold): then the new request replaces the waiting one.
+        better = held is not None and priority > held[0]
+        if (key in self.seen and not better) or not in_scope(
+                url, self.plan_scope if planned else self.scope):
             return None
-        self.seen.add(key)
         if not self.best_first:
             priority = 0 if priority < STORY_PAGE_PRIORITY else priority
+        if planned:
+            meta["allow_offsite"] = True  # an aggregator's host: in scope for the plan only
         try:
             request = scrapy.Request(url, callback=callback or self.parse, priority=priority,
                                      meta=meta or None)
         except ValueError:
             self.crawler.stats.inc_value("liputan/invalid_urls")
             return None  # one malformed link must not cost the page its other links
+        self.seen.add(key)
+        if held is not None:
+            del self.reserved[key]  # its heap entry is skipped when popped
         if self.best_first and self.focus is not None and (defer or priority < RESERVE_BELOW):
             self.reserved[key] = (priority, request)
-            heapq.heappush(self.reserve, (-priority, len(self.seen), key, request))
+            heapq.heappush(self.reserve, (-priority, next(self.order), key, request))
             if held is None:
                 self.crawler.stats.inc_value("liputan/links/reserved")
             return None
@@ -240,7 +249,9 @@ class CoverageSpider(scrapy.Spider):
         if not story:
             return
         if story.single:
-            self.seen.update(url_key(page_url) for _, page_url in story.pages)
+            for _, page_url in story.pages:  # never fetched, not even from the reserve
+                self.seen.add(url_key(page_url))
+                self.reserved.pop(url_key(page_url), None)
             wanted = [story.single]
         else:
             wanted = [page_url for _, page_url in story.pages]
@@ -254,8 +265,10 @@ class CoverageSpider(scrapy.Spider):
         """A feed, sitemap or aggregator answer: its entries in the window, each scored
         (focused) like a link, read in the workers when there are any."""
         topic, stats = self.crawl_config.topic, self.crawler.stats
+        source = response.meta.get("source")
         args = (response.body, response.url, response.meta.get("unwrap", ""),
-                topic.published_after, topic.published_before)
+                topic.published_after, topic.published_before,
+                response.meta.get("vouch", "") if source == "aggregator" else "")
         if self.analyser is not None:
             proposals = await self.analyser.propose(*args)
         else:
