@@ -29,6 +29,9 @@ class Candidate:
     title: str | None = None
     published: datetime | None = None
     source: str = ""  # "feed", "sitemap", "news-sitemap"
+    # When the source gives a modification date (a sitemap's lastmod, an Atom entry's
+    # updated): the story was published then or before.
+    modified: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,8 @@ def _feed_items(root: etree._Element, base_url: str) -> list[Candidate]:
         found.append(Candidate(
             url=urljoin(base_url, link),
             title=_child_text(el, "title"),
-            published=parse_date(_child_text(el, "pubdate", "published", "updated", "date")),
+            published=parse_date(_child_text(el, "pubdate", "published", "issued")),
+            modified=parse_date(_child_text(el, "updated", "date", "modified")),
             source="feed",
         ))
     return found
@@ -126,13 +130,14 @@ def _sitemap_of(root: etree._Element, base_url: str) -> Sitemap | None:
         loc = _child_text(el, "loc")
         if not loc:
             continue
-        title, published, source = None, parse_date(_child_text(el, "lastmod")), "sitemap"
+        title, published, source = None, None, "sitemap"
+        modified = parse_date(_child_text(el, "lastmod"))
         for child in el:
             if _local(child.tag) == "news":
                 source = "news-sitemap"
                 title = _child_text(child, "title")
-                published = parse_date(_child_text(child, "publication_date")) or published
-        entries.append(Candidate(urljoin(base_url, loc), title, published, source))
+                published = parse_date(_child_text(child, "publication_date"))
+        entries.append(Candidate(urljoin(base_url, loc), title, published, source, modified))
     return Sitemap("index" if kind == "sitemapindex" else "urlset", tuple(entries))
 
 
@@ -209,11 +214,13 @@ def unwrap_link(url: str, param: str) -> str:
 
 @dataclass(frozen=True)
 class Proposals:
-    """What a discovery document proposes to fetch: (url, score) pairs, score None when
-    the crawl has no topic, and what it ruled out."""
+    """What a discovery document proposes to fetch: (url, score, late) triples, score None
+    when the crawl has no topic, late when the entry was last modified after the window
+    (published in it, or after it: worth a fetch only when nothing better is left), and
+    what it ruled out."""
 
     kind: str  # as SourceDocument.kind
-    entries: tuple[tuple[str, float | None], ...] = ()
+    entries: tuple[tuple[str, float | None, bool], ...] = ()
     listed: int = 0  # entries in the document
     out_of_window: int = 0  # dated (by the source or the URL) outside the window
 
@@ -223,13 +230,18 @@ def propose(doc: SourceDocument, after: date | None, before: date | None,
     """The entries of `doc` worth a request: in the window (sitemap indexes name
     sitemaps, which are always read), each with its score when there is a topic."""
     if doc.kind == "index":
-        return Proposals(doc.kind, tuple((c.url, None) for c in doc.entries), len(doc.entries))
+        return Proposals(doc.kind, tuple((c.url, None, False) for c in doc.entries),
+                         len(doc.entries))
     kept, ruled_out = [], 0
     for c in doc.entries:
         day = date_from_url(c.url)
         url_day = datetime.fromisoformat(day) if day else None
-        if not (in_window(c.published, after, before) and in_window(url_day, after, before)):
+        # A story modified after the window may have been published in it; one last
+        # modified before the window was not.
+        if not (in_window(c.published, after, before) and in_window(url_day, after, before)
+                and in_window(c.modified, after, None)):
             ruled_out += 1
             continue
-        kept.append((c.url, score(c) if score else None))
+        late = c.published is None and not in_window(c.modified, None, before)
+        kept.append((c.url, score(c) if score else None, late))
     return Proposals(doc.kind, tuple(kept), len(doc.entries), ruled_out)

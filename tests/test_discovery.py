@@ -123,6 +123,18 @@ def test_proposals_keep_the_window_by_source_date_and_url_date():
     found = propose(read_source(feed, "http://www.k.test/rss"), date(2022, 1, 1),
                     date(2022, 2, 15), score=lambda c: len(c.title) / 100)
     assert found.listed == 4 and found.out_of_window == 2
-    assert found.entries == (("http://www.k.test/a/1", 0.1), ("http://www.k.test/a/4", 0.13))
+    assert found.entries == (("http://www.k.test/a/1", 0.1, False),
+                             ("http://www.k.test/a/4", 0.13, False))
     index = propose(read_source(INDEX, "http://www.k.test/"), date(2030, 1, 1), None)
-    assert index.entries == (("http://www.k.test/sitemap-1.xml", None),)  # always read
+    assert index.entries == (("http://www.k.test/sitemap-1.xml", None, False),)  # always read
+
+
+def test_a_story_edited_after_the_window_may_have_been_published_in_it():
+    sitemap = b"""<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+    <url><loc>http://www.k.test/a/1</loc><lastmod>2022-03-20T10:00:00+07:00</lastmod></url>
+    <url><loc>http://www.k.test/a/2</loc><lastmod>2021-11-02T10:00:00+07:00</lastmod></url>
+    </urlset>"""
+    found = propose(read_source(sitemap, "http://www.k.test/s.xml"), date(2022, 1, 1),
+                    date(2022, 2, 15))
+    assert found.entries == (("http://www.k.test/a/1", None, True),)  # late: fetched last
+    assert found.out_of_window == 1

@@ -280,13 +280,14 @@ class CoverageSpider(scrapy.Spider):
         stats.inc_value(f"liputan/discovery/{proposals.kind}_entries", proposals.listed)
         if proposals.out_of_window:
             stats.inc_value("liputan/links/out_of_window", proposals.out_of_window)
-        for url, score in proposals.entries:
+        for url, score, late in proposals.entries:
             if proposals.kind == "index":
                 request = self.follow(url, self.parse_source, DISCOVERY_PRIORITY,
                                       source="sitemap")
             elif score is None:
                 request = self.follow(url, priority=ARTICLE_HINT_PRIORITY, tunnel=0)
-            else:
-                request = self.follow(url, priority=int(score * LINK_SCALE), tunnel=0)
+            else:  # edited after the window: most such stories were published after it too
+                request = self.follow(url, priority=int(score * LINK_SCALE), defer=late,
+                                      tunnel=0)
             if request is not None:
                 yield request
