@@ -154,12 +154,14 @@ def _text_sitemap(body: bytes, base_url: str) -> Sitemap | None:
                                    for u in urls))
 
 
-def in_window(moment: datetime | None, after: date | None, before: date | None) -> bool:
-    """Whether a discovery date falls in the crawl's window (undated entries pass). The
+def in_window(moment: date | datetime | None, after: date | None, before: date | None) -> bool:
+    """Whether a day or a moment falls in the crawl's window (undated things pass). The
     window's days are Indonesian (WIB) days: a GMT pubDate of 4 Jan 20:00 is 5 Jan."""
     if moment is None:
         return True
-    day = (moment.astimezone(WIB) if moment.tzinfo else moment).date()
+    if isinstance(moment, datetime):
+        moment = (moment.astimezone(WIB) if moment.tzinfo else moment).date()
+    day = moment
     return (after is None or day >= after) and (before is None or day <= before)
 
 
@@ -235,7 +237,7 @@ def propose(doc: SourceDocument, after: date | None, before: date | None,
     kept, ruled_out = [], 0
     for c in doc.entries:
         day = date_from_url(c.url)
-        url_day = datetime.fromisoformat(day) if day else None
+        url_day = date.fromisoformat(day) if day else None
         # A story modified after the window may have been published in it; one last
         # modified before the window was not.
         if not (in_window(c.published, after, before) and in_window(url_day, after, before)

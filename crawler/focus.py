@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from crawler.config import CrawlConfig
-from crawler.discovery import Candidate
+from crawler.discovery import Candidate, in_window
 from crawler.relevance import TopicProfile, link_score, stems
 from pipelines.dates import date_from_url
 from pipelines.extract import PageAnalysis
@@ -46,11 +46,9 @@ class Focus:
         if self.language and article.language and article.language != self.language:
             return "language", f"language {article.language}"
         day = _day(article.published_at)
-        if day is not None:
-            if self.published_after and day < self.published_after:
-                return "window", f"published {day} before the window"
-            if self.published_before and day > self.published_before:
-                return "window", f"published {day} after the window"
+        if not self.in_window(day):
+            side = "after" if self.published_before and day > self.published_before else "before"
+            return "window", f"published {day} {side} the window"
         if relevance < self.threshold:
             return "topic", f"off topic ({relevance:.2f})"
         return None
@@ -64,13 +62,10 @@ class Focus:
     def url_in_window(self, url: str) -> bool:
         """False when the URL itself dates the story outside the window (/2022/12/04/...):
         such a link is not worth a fetch. Undated URLs pass."""
-        return self.day_in_window(_day(date_from_url(url)))
+        return self.in_window(_day(date_from_url(url)))
 
-    def day_in_window(self, day: date | None) -> bool:
-        if day is None:
-            return True
-        return not ((self.published_after and day < self.published_after)
-                    or (self.published_before and day > self.published_before))
+    def in_window(self, day: date | None) -> bool:
+        return in_window(day, self.published_after, self.published_before)
 
     def assess(self, analysis: PageAnalysis, vouch: str = "") -> PageAnalysis:
         """The analysis with its relevance, verdict and scored links filled in.
@@ -98,12 +93,13 @@ class Focus:
         vouched = {link.url for link in results}
         links, ruled_out = [], 0
         for link in analysis.outlinks:
-            if not (self.url_in_window(link.url) and self.day_in_window(_day(link.dated))):
+            if not (self.url_in_window(link.url) and self.in_window(_day(link.dated))):
                 ruled_out += 1
                 continue
             words = f"{link.anchor} {vouch}" if link.url in vouched else link.anchor
+            # A page that answers a crawl term is a parent fully on topic.
             links.append((link.url, link_score(self.topic, words, link.url, link.context,
-                                               relevance)))
+                                               1.0 if vouched else relevance)))
         gate, verdict = (self.verdict(analysis, relevance) or (None, None)
                          if analysis.article is not None else (None, None))
         return replace(analysis, relevance=relevance, gate=gate, verdict=verdict,

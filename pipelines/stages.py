@@ -11,10 +11,11 @@ import contextlib
 import logging
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from scrapy.exceptions import NotConfigured
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from crawler.focus import Focus
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -90,19 +92,16 @@ class PageAnalyser:
     async def analyse(self, body: bytes, url: str, content_type: str | None,
                       vouch: str = "") -> PageAnalysis:
         """`vouch`: what the page answers (a search query, a tag), see Focus.assess."""
-        if self.pool is None:
-            self.pool = extraction_pool(self.workers, self.niceness, self.focus)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.pool, analyse_in_worker, body, url, content_type,
-                                          vouch)
+        return await self._in_worker(analyse_in_worker, body, url, content_type, vouch)
 
     async def propose(self, body: bytes, url: str, unwrap: str, after: date | None,
                       before: date | None, vouch: str = "") -> Proposals:
-        if self.pool is None:
+        return await self._in_worker(propose_in_worker, body, url, unwrap, after, before, vouch)
+
+    async def _in_worker(self, work: Callable[..., T], *args: object) -> T:
+        if self.pool is None:  # started on first use: a crawl that extracts nothing has none
             self.pool = extraction_pool(self.workers, self.niceness, self.focus)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.pool, propose_in_worker, body, url, unwrap,
-                                          after, before, vouch)
+        return await asyncio.get_running_loop().run_in_executor(self.pool, work, *args)
 
     def close(self) -> None:
         if self.pool is not None:

@@ -23,7 +23,6 @@ from crawler.focus import Focus
 from crawler.links import html_links, in_scope
 from crawler.outlets import OutletIndex
 from crawler.plan import crawl_profiles, discovery_plan
-from crawler.relevance import PARENT_FLOOR
 from pipelines.capture import CAPTURE_KEY
 from pipelines.extract import PageAnalysis, decode_html, is_html
 from pipelines.pagination import looks_like_article, page_links, rel_links
@@ -215,20 +214,16 @@ class CoverageSpider(scrapy.Spider):
         """Best-first: each link's priority is its score. Off the topic, links are followed
         only `limits.tunnel_depth` pages deep, unless the link itself looks on topic."""
         threshold = self.focus.threshold
-        relevance = analysis.relevance or 0.0
-        lift = 1.0
-        if response.meta.get("source") in LISTING_SOURCES:
-            # Scored as if the page were fully on topic (see relevance.link_score).
-            lift = 1.0 / (PARENT_FLOOR + (1 - PARENT_FLOOR) * relevance)
-            relevance = 1.0
-        # Only coverage: a Malay or out-of-window story's links lead mostly to more of those.
-        relevant = relevance >= threshold and analysis.gate is None
+        # The outlet's answer to a crawl term is on topic (Focus.assess scores its links so
+        # when some result shows the term); otherwise only coverage: a Malay or out-of-window story's links
+        # lead mostly to more of those.
+        relevant = response.meta.get("source") in LISTING_SOURCES or (
+            (analysis.relevance or 0.0) >= threshold and analysis.gate is None)
         tunnel = 0 if relevant else response.meta.get("tunnel", 0) + 1
         stats = self.crawler.stats
         if analysis.links_out_of_window:
             stats.inc_value("liputan/links/out_of_window", analysis.links_out_of_window)
         for url, score in analysis.scored_links:
-            score = min(1.0, score * lift)
             if (self.best_first and tunnel > self.crawl_config.limits.tunnel_depth
                     and score < threshold):
                 stats.inc_value("liputan/links/tunnel_limit")
