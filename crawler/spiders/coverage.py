@@ -215,8 +215,8 @@ class CoverageSpider(scrapy.Spider):
         only `limits.tunnel_depth` pages deep, unless the link itself looks on topic."""
         threshold = self.focus.threshold
         # The outlet's answer to a crawl term is on topic (Focus.assess scores its links so
-        # when some result shows the term); otherwise only coverage: a Malay or out-of-window story's links
-        # lead mostly to more of those.
+        # when some result shows the term); otherwise only coverage: a Malay or
+        # out-of-window story's links lead mostly to more of those.
         relevant = response.meta.get("source") in LISTING_SOURCES or (
             (analysis.relevance or 0.0) >= threshold and analysis.gate is None)
         tunnel = 0 if relevant else response.meta.get("tunnel", 0) + 1
