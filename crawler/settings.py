@@ -23,6 +23,11 @@ LIPUTAN_LOG_INTERVAL = 30.0  # seconds between progress log lines when not on a 
 LIPUTAN_MAX_PAGES = 0  # page budget, spent at the downloader; crawl configs set it
 LIPUTAN_FOCUS = True  # score pages and links by topic; gate coverage (language, window, topic)
 LIPUTAN_BEST_FIRST = True  # request priority = link score; False = breadth-first (FIFO)
+# Continue the crawl's last run if it was interrupted (killed, Ctrl-C): its frontier, budget
+# and WARC files carry on. False starts a new run (the frontier restarts from discovery).
+LIPUTAN_RESUME = True
+# A run whose failed fetches pass this share of its requests is recorded "failed", exit 1.
+LIPUTAN_MAX_FAILURE_SHARE = 0.5
 
 # -- Scrapy --------------------------------------------------------------------------------
 USER_AGENT = f"Liputan/{__version__} (archival crawler for news research)"
@@ -50,15 +55,16 @@ SCHEDULER_START_MEMORY_QUEUE = None
 SCHEDULER_START_DISK_QUEUE = None
 
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.budget.PageBudget": 150,  # after robots.txt (100): a disallowed URL costs nothing
-    "crawler.proxy.FixedProxy": 740,  # before HttpProxyMiddleware (750)
-    "pipelines.capture.WarcCapture": 950,  # at the wire: above compression (590), redirects (600)
+    # after robots.txt (100): a disallowed URL costs nothing
+    "crawler.components.budget.PageBudget": 150,
+    "crawler.components.proxy.FixedProxy": 740,  # before HttpProxyMiddleware (750)
+    # at the wire: above compression (590) and redirects (600)
+    "crawler.components.capture.WarcCapture": 950,
 }
-ITEM_PIPELINES = {
-    "pipelines.stages.ExtractPipeline": 300,
-    "pipelines.stages.IndexPipeline": 800,
-}
+# None: the spider indexes each page itself, before it offers the page's links and marks
+# it done, so a crash can never leave a page "done" with its article or links unrecorded.
+ITEM_PIPELINES: dict[str, int] = {}
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,  # replaced by the progress extension
-    "crawler.progress.Progress": 500,
+    "crawler.components.progress.Progress": 500,
 }

@@ -7,10 +7,15 @@ Layout under the archive root:
 Callers name each capture by its response record id (the capture key), so the article found
 on a page later refers to its capture without holding database ids. Writes are synchronous:
 a background writer thread was measured slower (GIL contention with the event loop).
+
+Opening an archive first recovers what a dead process left (pipelines/recovery.py): its
+`.open` files are sealed and the index reconciled with them. With `resume`, the crawl's
+unfinished run carries on (its frontier is in the index); otherwise a new run starts.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -20,18 +25,19 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.extract import PageAnalysis
-from pipelines.index import Index
+from pipelines.index import INDEX_NAME, Index
+from pipelines.recovery import RecoveryReport, reconcile, seal_open_files
 from pipelines.warc import (
     DEFAULT_GZIP_LEVEL,
     DEFAULT_MAX_BYTES,
     HttpExchange,
     WarcWriter,
     new_record_id,
+    warc_label,
 )
 
 logger = logging.getLogger(__name__)
 
-INDEX_NAME = "index.db"
 
 
 class ArchiveError(RuntimeError):
@@ -67,19 +73,53 @@ class CrawlArchive:
     warcinfo: Mapping[str, str] = field(default_factory=dict)
     max_bytes: int = DEFAULT_MAX_BYTES
     gzip_level: int = DEFAULT_GZIP_LEVEL
+    config_digest: str = ""
+    resume: bool = True
+    schedule_id: int | None = None
     counts: ArchiveCounts = field(default_factory=ArchiveCounts)
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)
         self.index = Index(self.root / INDEX_NAME)
-        self.crawl_id = self.index.start_crawl(self.crawl, self.config)
+        self.recovery = self.recover()
+        unfinished = self.index.unfinished_run(self.crawl)
+        self.resumed = bool(self.resume and unfinished)
+        if self.resumed:
+            self.run_id = int(unfinished["id"])
+            self.index.resume_run(self.run_id)
+        else:
+            if unfinished:  # not resumed: it stays in the history as what it was
+                self.index.finish_run(int(unfinished["id"]), "interrupted",
+                                      json.loads(unfinished["stats"] or "{}"))
+            self.run_id = self.index.start_run(self.crawl, self.config, kind="crawl",
+                                               config_digest=self.config_digest,
+                                               schedule_id=self.schedule_id)
         self.writer = WarcWriter(
-            self.root / self.crawl / "warcs", self.crawl, self.root,
-            info={"isPartOf": self.crawl, **self.warcinfo},
+            self.warc_dir, self.crawl, self.root,
+            info={"isPartOf": self.crawl, "liputan-run": str(self.run_id), **self.warcinfo},
             max_bytes=self.max_bytes, gzip_level=self.gzip_level,
+            lookup_payload=self.index.original_payload,
         )
         self.error: BaseException | None = None
         self._captures: dict[str, int] = {}  # capture key -> row id, until its page is indexed
+
+    @property
+    def warc_dir(self) -> Path:
+        return self.root / self.crawl / "warcs"
+
+    def recover(self) -> RecoveryReport:
+        """Seal what a dead process left open and reconcile the index with this crawl's WARC
+        files (a no-op after a clean close)."""
+        report = seal_open_files(self.warc_dir) if self.warc_dir.exists() else RecoveryReport()
+        if report.sealed:
+            files = [Path(p) for p in report.sealed]
+            runs = self.index.runs_of_files([warc_label(p, self.root) for p in files])
+            latest = self.index.unfinished_run(self.crawl)
+            reconcile(self.index, self.root, files, runs,
+                      int(latest["id"]) if latest else 0, report)
+            logger.warning("recovered %d WARC file(s) of %s: %d captures added, %d removed",
+                           len(report.sealed), self.crawl, report.added, report.removed)
+        return report
 
     # -- public --------------------------------------------------------------
     def capture(self, exchange: HttpExchange) -> str:
@@ -91,7 +131,7 @@ class CrawlArchive:
             self.counts.bytes_written += record.ref.length
             self.counts.revisits += record.record_type == "revisit"
             self._captures[key] = self.index.add_capture(
-                self.crawl_id, exchange.url, exchange.status,
+                self.run_id, exchange.url, exchange.status,
                 header_value(exchange.response_headers, "content-type"), record,
             )
         return key
@@ -101,7 +141,13 @@ class CrawlArchive:
         but a capture row with the reason, so the gap is visible."""
         with self._writing():
             self.counts.failures += 1
-            self.index.add_capture(self.crawl_id, url, None, None, None, error=error)
+            self.index.add_capture(self.run_id, url, None, None, None, error=error)
+
+    def adopt(self, record_id: str, capture_id: int) -> str:
+        """Take an archived capture (recovered after a crash) as this run's, so its page can
+        be analysed and indexed again; returns its capture key."""
+        self._captures[record_id] = capture_id
+        return record_id
 
     def add_analysis(self, key: str, analysis: PageAnalysis) -> None:
         """Index what extraction found on the page captured under `key`."""
@@ -119,7 +165,7 @@ class CrawlArchive:
             self.writer.close()
             if self.error is not None:
                 status = f"{status} (archive error: {self.error})"
-            self.index.finish_crawl(self.crawl_id, status, dict(stats or {}))
+            self.index.finish_run(self.run_id, status, dict(stats or {}))
         finally:
             self.index.close()
         logger.info("archive %s closed: %s", self.crawl, self.counts)

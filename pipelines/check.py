@@ -14,8 +14,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from pipelines.archive import INDEX_NAME
-from pipelines.index import Index
+from pipelines.index import INDEX_NAME, Index
 from pipelines.warc import OPEN_SUFFIX, WarcError, read_record, resolve_warc_path, target_uri
 
 

@@ -14,9 +14,8 @@ from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
-from pipelines.archive import INDEX_NAME
 from pipelines.extract import analyse_page, is_html
-from pipelines.index import Index
+from pipelines.index import INDEX_NAME, Index
 from pipelines.warc import (
     CaptureRecord,
     StoredRecord,
@@ -66,6 +65,15 @@ def _capture_record(stored: StoredRecord, label: str) -> CaptureRecord:
     )
 
 
+def capture_row(stored: StoredRecord, label: str
+                ) -> tuple[str, int | None, str | None, CaptureRecord]:
+    """(url, status, content type, record) of a response or revisit, for Index.add_capture."""
+    record = stored.record
+    status = int(record.http_headers.get_statuscode() or 0) or None
+    return (target_uri(record), status, record.http_headers.get_header("Content-Type"),
+            _capture_record(stored, label))
+
+
 def _crawl_name(paths: list[Path]) -> str:
     for path in paths:
         try:
@@ -92,11 +100,12 @@ def reindex(
     paths = [Path(p) for p in paths]
     report = ReindexReport()
     index = Index(root / INDEX_NAME)
-    crawl_id = index.start_crawl(_crawl_name(paths), {"reindex": [str(p) for p in paths]})
+    run_id = index.start_run(_crawl_name(paths), {"reindex": [str(p) for p in paths]},
+                             kind="reindex")
     try:
         for path in paths:
             report.files += 1
-            pages = _captures(path, root, index, crawl_id, report)
+            pages = _captures(path, root, index, run_id, report)
             for batch in _batches(pages, BATCH):
                 analyses = (pool.map if pool else map)(
                     analyse_page, [p.body for p in batch], [p.url for p in batch],
@@ -107,7 +116,7 @@ def reindex(
                         report.articles += 1
             if on_file:
                 on_file(path, report.records)
-        index.finish_crawl(crawl_id, "finished" if not report.problems else "finished_with_errors",
+        index.finish_run(run_id, "finished" if not report.problems else "finished_with_errors",
                            {"files": report.files, "records": report.records,
                             "captures": report.captures, "articles": report.articles,
                             "problems": len(report.problems)})
@@ -116,7 +125,7 @@ def reindex(
     return report
 
 
-def _captures(path: Path, root: Path, index: Index, crawl_id: int,
+def _captures(path: Path, root: Path, index: Index, run_id: int,
               report: ReindexReport) -> Iterator[_Page]:
     label = warc_label(path, root)
     known = 0
@@ -128,11 +137,8 @@ def _captures(path: Path, root: Path, index: Index, crawl_id: int,
             known += record.format == "warc" or target_uri(record).startswith("filedesc:")
             if record.rec_type not in ("response", "revisit") or record.http_headers is None:
                 continue
-            url = target_uri(record)
-            status = int(record.http_headers.get_statuscode() or 0) or None
-            content_type = record.http_headers.get_header("Content-Type")
-            capture_id = index.add_capture(crawl_id, url, status, content_type,
-                                           _capture_record(stored, label))
+            url, status, content_type, capture = capture_row(stored, label)
+            capture_id = index.add_capture(run_id, url, status, content_type, capture)
             report.captures += 1
             if (record.rec_type == "response" and status == 200
                     and is_html(content_type, stored.content[:512])):

@@ -12,6 +12,7 @@ Plain Python: no Scrapy imports, so the crawl, `reindex`, `check` and the tests 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import os
@@ -160,6 +161,10 @@ class WarcWriter:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     record_ids: Callable[[], str] = new_record_id
     hostname: str = field(default_factory=socket.gethostname)
+    # The digest store revisits are found in: (record id, URL, date) of an earlier response
+    # with the same payload, in any crawl of the archive (the index), or None. Without one,
+    # this writer remembers the payloads it wrote itself.
+    lookup_payload: Callable[[str], tuple[str, str, str] | None] | None = None
     _current: _OpenFile | None = field(default=None, init=False, repr=False)
     _serial: int = field(default=0, init=False)
     _seen_payloads: dict[str, tuple[str, str, str]] = field(default_factory=dict, init=False)
@@ -169,14 +174,33 @@ class WarcWriter:
     def write_exchange(self, exchange: HttpExchange, response_id: str | None = None
                        ) -> CaptureRecord:
         """Append the request and response records of one exchange; identical payloads
-        seen earlier in this crawl become revisit records pointing at the original.
-        `response_id` lets the caller choose the response record's id in advance."""
+        archived before become revisit records pointing at the original. The request goes
+        first: a crash between the two leaves a request without a response, never a
+        response (indexed) without its request. `response_id` lets the caller choose the
+        response record's id in advance."""
         fetched_at = exchange.fetched_at or self.clock()
         date = warc_date(fetched_at)
         http_head = http_response_block(exchange)
         payload_digest = sha1_digest(exchange.body)
         response_id = response_id or self.record_ids()
-        original = self._seen_payloads.get(payload_digest) if self._dedupable(exchange) else None
+        original = self._original(payload_digest) if self._dedupable(exchange) else None
+        request_block = http_request_block(exchange)
+        request_id = self.record_ids()
+        self._append(
+            _record_bytes(
+                [
+                    ("WARC-Type", "request"),
+                    ("WARC-Record-ID", request_id),
+                    ("WARC-Date", date),
+                    ("WARC-Target-URI", exchange.url),
+                    ("WARC-Concurrent-To", response_id),
+                    ("WARC-Block-Digest", sha1_digest(request_block)),
+                    ("Content-Type", "application/http;msgtype=request"),
+                ],
+                request_block,
+            ),
+            request_id,
+        )
 
         fields = [
             ("WARC-Record-ID", response_id),
@@ -206,27 +230,9 @@ class WarcWriter:
             ("WARC-Payload-Digest", payload_digest),
             ("Content-Type", "application/http;msgtype=response"),
         ]
-        ref = self._append(_record_bytes(fields, block), response_id)
-
-        request_block = http_request_block(exchange)
-        request_id = self.record_ids()
-        self._append(
-            _record_bytes(
-                [
-                    ("WARC-Type", "request"),
-                    ("WARC-Record-ID", request_id),
-                    ("WARC-Date", date),
-                    ("WARC-Target-URI", exchange.url),
-                    ("WARC-Concurrent-To", response_id),
-                    ("WARC-Block-Digest", sha1_digest(request_block)),
-                    ("Content-Type", "application/http;msgtype=request"),
-                ],
-                request_block,
-            ),
-            request_id,
-            keep_with_previous=True,
-        )
-        if original is None and self._dedupable(exchange):
+        # A response stays in the file of its request, whatever the size.
+        ref = self._append(_record_bytes(fields, block), response_id, keep_with_previous=True)
+        if original is None and self._dedupable(exchange) and self.lookup_payload is None:
             self._seen_payloads[payload_digest] = (response_id, exchange.url, date)
         return CaptureRecord(
             ref=ref,
@@ -251,13 +257,24 @@ class WarcWriter:
         return self._current.final_path if self._current else None
 
     # -- internals --------------------------------------------------------------------------
+    def _original(self, digest: str) -> tuple[str, str, str] | None:
+        if self.lookup_payload is None:
+            return self._seen_payloads.get(digest)
+        found = self.lookup_payload(digest)
+        if found is None:
+            return None
+        record_id, uri, when = found
+        # The index keeps ISO 8601; WARC-Refers-To-Date wants the WARC form.
+        with contextlib.suppress(ValueError):
+            when = warc_date(datetime.fromisoformat(when.replace("Z", "+00:00")))
+        return record_id, uri, when
+
     @staticmethod
     def _dedupable(exchange: HttpExchange) -> bool:
         # Only successful, non-empty payloads: an empty 404 body is not worth a pointer.
         return exchange.status == 200 and bool(exchange.body)
 
     def _append(self, record: bytes, record_id: str, keep_with_previous: bool = False) -> WarcRef:
-        # A request record stays in the file of its response, whatever the size.
         if self._current is None or (
             not keep_with_previous and self._current.size >= self.max_bytes
         ):

@@ -28,7 +28,7 @@ def capture(index, tmp_path, url):
     record = writer.write_exchange(HttpExchange(url, 200, [("Content-Type", "text/html")],
                                                 f"<html>{url}</html>".encode()))
     writer.close()
-    return index.add_capture(index.start_crawl("t"), url, 200, "text/html", record)
+    return index.add_capture(index.start_run("t"), url, 200, "text/html", record)
 
 
 def test_wal_mode_lets_readers_in_during_writes(index):

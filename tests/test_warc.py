@@ -53,13 +53,13 @@ def test_records_read_back_in_order_with_warcinfo_first(tmp_path):
     writer.write_exchange(exchange())
     writer.close()
     records = list(iter_records(writer.closed_files[0]))
-    assert [r.record.rec_type for r in records] == ["warcinfo", "response", "request"]
-    response, request = records[1].record, records[2].record
+    assert [r.record.rec_type for r in records] == ["warcinfo", "request", "response"]
+    request, response = records[1].record, records[2].record
     assert response.rec_headers.get_header("WARC-IP-Address") == "127.0.0.1"
     assert response.rec_headers.get_header("WARC-Protocol") == "http/1.1"
     assert request.rec_headers.get_header("WARC-Concurrent-To") == response.rec_headers.get_header(
         "WARC-Record-ID")
-    assert records[1].content == HTML
+    assert records[2].content == HTML
 
 
 def test_pointer_reads_back_exactly_that_record(tmp_path):
@@ -123,7 +123,7 @@ def test_rollover_starts_a_new_file_with_its_own_warcinfo(tmp_path):
     assert len(writer.closed_files) == 3
     for path in writer.closed_files:
         types = [r.record.rec_type for r in iter_records(path)]
-        assert types == ["warcinfo", "response", "request"]
+        assert types == ["warcinfo", "request", "response"]
 
 
 def test_warcio_check_passes(tmp_path):
@@ -148,4 +148,4 @@ def test_truncated_file_yields_good_records_then_error(tmp_path):
     with pytest.raises(WarcError):
         for stored in iter_records(path):
             seen.append(stored.record.rec_type)
-    assert seen[:3] == ["warcinfo", "response", "request"]
+    assert seen[:3] == ["warcinfo", "request", "response"]

@@ -1,14 +1,15 @@
 """The `coverage` spider: from a crawl config's seeds, feeds and sitemaps to archived pages.
 
 Run it as `liputan crawl CONFIG.toml` or `scrapy crawl coverage -a config=CONFIG.toml`.
-Every response is archived by WarcCapture before it gets here; this spider decides what to
-fetch next and hands HTML pages to extraction.
+Every response is archived by WarcCapture before it gets here; this spider hands HTML pages
+to the extraction workers, indexes what they found, and offers the page's links to the
+frontier (crawler/frontier/policy.py). Only then is the page's frontier row `done`: a crash
+at any point before leaves it to be analysed again from its WARC record on resume
+(crawler/components/replay.py), so nothing found on a page is lost.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -18,15 +19,18 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
+from crawler.components.capture import CAPTURE_KEY
+from crawler.components.replay import resume_requests
+from crawler.components.services import services
+from crawler.components.workers import propose_in_worker
 from crawler.config import CrawlConfig, load_config
 from crawler.focus import Focus
+from crawler.frontier.policy import Frontier, Planned
 from crawler.links import html_links, in_scope
 from crawler.outlets import OutletIndex
 from crawler.plan import crawl_profiles, discovery_plan
-from pipelines.capture import CAPTURE_KEY
 from pipelines.extract import PageAnalysis, decode_html, is_html
 from pipelines.pagination import looks_like_article, page_links, rel_links
-from pipelines.stages import CapturedPage, page_analyser, propose_in_worker
 from pipelines.urls import url_key
 
 logger = logging.getLogger(__name__)
@@ -51,6 +55,7 @@ SOURCE_PRIORITY = {"seed": DISCOVERY_PRIORITY, "feed": DISCOVERY_PRIORITY,
                    "search": LISTING_PRIORITY, "tag": LISTING_PRIORITY,
                    "start": HOME_PRIORITY, "home": HOME_PRIORITY}
 ARTICLE_HINT_PRIORITY = 5  # breadth-first crawls: feed and sitemap entries before links
+FRONTIER_KEY = "liputan_key"  # request.meta key: the frontier row this request serves
 
 
 def settings_for(config: CrawlConfig) -> dict[str, Any]:
@@ -80,17 +85,17 @@ class CoverageSpider(scrapy.Spider):
         crawl_config = load_config(config)
         # Settings are still mutable here (frozen after the spider is built).
         crawler.settings.setdict(settings_for(crawl_config), priority="spider")
-        settings = crawler.settings
+        options = services(crawler).options
         focus = None
-        if settings.getbool("LIPUTAN_FOCUS") and settings.getbool("LIPUTAN_EXTRACT_ENABLED"):
+        if options.focus and options.extract:
             try:
                 focus = Focus.from_config(crawl_config)
             except ValueError:
                 logger.info("no keywords or seed texts: every article is coverage")
-        if focus is not None and settings.getbool("LIPUTAN_BEST_FIRST"):
+        if focus is not None and options.best_first:
             # The best request of a free host, not of the least busy one (crawler/frontier).
-            settings.set("SCHEDULER_PRIORITY_QUEUE", "crawler.frontier.BestFirstQueue",
-                         priority="spider")
+            crawler.settings.set("SCHEDULER_PRIORITY_QUEUE",
+                                 "crawler.frontier.queue.BestFirstQueue", priority="spider")
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.crawl_config = crawl_config
         profiles = crawl_profiles(crawl_config)
@@ -101,74 +106,72 @@ class CoverageSpider(scrapy.Spider):
         spider.scope = frozenset(crawl_config.scope_domains(spider.profiles))
         spider.plan_scope = frozenset(crawl_config.scope_domains(profiles))
         spider.allowed_domains = sorted(spider.scope)
-        spider.seen = set()
         spider.outlets = OutletIndex(spider.profiles)
-        # Requests waiting until the crawl idles: a heap of (-priority, order, key, request),
-        # and url_key -> (priority, request) for the ones still waiting.
-        spider.reserve = []
-        spider.reserved = {}
-        spider.order = itertools.count()  # ties in the heap go first come, first served
+        spider.best_first = options.best_first
+        # Requests below RESERVE_BELOW wait until the crawl idles (focused best-first only).
+        spider.frontier = Frontier(best_first=options.best_first and focus is not None,
+                                   reserve_below=RESERVE_BELOW)
         crawler.signals.connect(spider.release_reserve, signal=signals.spider_idle)
-        spider.best_first = crawler.settings.getbool("LIPUTAN_BEST_FIRST")
-        spider.analyser = page_analyser(crawler)
+        spider.analyser = services(crawler).analyser
         spider.focus = focus
         if spider.analyser is not None:
             spider.analyser.focus = focus
+        crawler.signals.connect(spider._close_workers, signal=signals.spider_closed)
         return spider
 
     # -- scheduling -------------------------------------------------------------------------
     def follow(self, url: str, callback: Any = None, priority: int = 0, *,
                defer: bool = False, planned: bool = False,
                **meta: Any) -> scrapy.Request | None:
-        """A request for `url` unless it is out of scope or already seen (as any variant
-        of its URL). The page budget is spent when a request is sent (PageBudget), so the
-        best-scored requests get it. Best-first, unpromising and `defer`red requests wait
-        in the reserve instead (see release_reserve)."""
-        # One story, one fetch: AMP, mobile, www and tracking-tagged variants share a key.
-        key = url_key(url)
-        held = self.reserved.get(key)
-        # A story waiting in the reserve may be found again, and better said (a search hit
-        # its sitemap entry undersold): then the new request replaces the waiting one.
-        better = held is not None and priority > held[0]
-        if (key in self.seen and not better) or not in_scope(
-                url, self.plan_scope if planned else self.scope):
+        """A request for `url` unless it is out of scope or the frontier has it already (as
+        any variant of its URL). The page budget is spent when a request is sent
+        (PageBudget), so the best-scored requests get it. Best-first, unpromising and
+        `defer`red requests wait in the frontier's reserve instead (see release_reserve)."""
+        if not in_scope(url, self.plan_scope if planned else self.scope):
             return None
         if not self.best_first:
             priority = 0 if priority < STORY_PAGE_PRIORITY else priority
         if planned:
             meta["allow_offsite"] = True  # an aggregator's host: in scope for the plan only
+        name = callback.__name__ if callback is not None else "parse"
+        # One story, one fetch: AMP, mobile, www and tracking-tagged variants share a key.
+        chosen, reserved = self.frontier.offer(url_key(url), url, priority, name, meta,
+                                               defer=defer)
+        if reserved:
+            self.crawler.stats.inc_value("liputan/links/reserved")
+        return self.request_for(chosen) if chosen is not None else None
+
+    def request_for(self, planned: Planned) -> scrapy.Request | None:
         try:
-            request = scrapy.Request(url, callback=callback or self.parse, priority=priority,
-                                     meta=meta or None)
+            return scrapy.Request(planned.url, callback=getattr(self, planned.callback),
+                                  priority=planned.priority,
+                                  meta={**planned.meta, FRONTIER_KEY: planned.key})
         except ValueError:
             self.crawler.stats.inc_value("liputan/invalid_urls")
+            self.frontier.done(planned.key)
             return None  # one malformed link must not cost the page its other links
-        self.seen.add(key)
-        if held is not None:
-            del self.reserved[key]  # its heap entry is skipped when popped
-        if self.best_first and self.focus is not None and (defer or priority < RESERVE_BELOW):
-            self.reserved[key] = (priority, request)
-            heapq.heappush(self.reserve, (-priority, next(self.order), key, request))
-            if held is None:
-                self.crawler.stats.inc_value("liputan/links/reserved")
-            return None
-        return request
 
     def release_reserve(self) -> None:
         """The scheduler is empty: the best of the reserved links go next."""
-        if not self.reserved or self.crawler.stats.get_value("liputan/budget_exhausted"):
+        if not self.frontier.reserved or self.crawler.stats.get_value(
+                "liputan/budget_exhausted"):
             return
-        released = 0
-        while self.reserve and released < RESERVE_BATCH:
-            _, _, key, request = heapq.heappop(self.reserve)
-            if self.reserved.get(key, (None, None))[1] is not request:
-                continue  # replaced by a better-scored request for the same story
-            del self.reserved[key]
-            self.crawler.engine.crawl(request)
-            released += 1
+        for planned in self.frontier.release(RESERVE_BATCH):
+            request = self.request_for(planned)
+            if request is not None:
+                self.crawler.engine.crawl(request)
         raise DontCloseSpider("reserved links released")
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    async def start(self) -> AsyncIterator[Any]:
+        archive = services(self.crawler).archive
+        self.frontier.run_id, self.frontier.store = archive.run_id, archive.index
+        if archive.resumed:
+            # Carry on the run: its frontier from the index, and every page it fetched but
+            # had not finished with read back from the WARC and handled as if just fetched.
+            self.crawler.stats.set_value("liputan/resumed_run", archive.run_id)
+            async for output in resume_requests(self, archive):
+                yield output
+            return
         for planned in discovery_plan(self.crawl_config, self.profiles + self.aggregators):
             self.crawler.stats.inc_value(f"liputan/discovery/{planned.source}")
             callback = self.parse_source if planned.source in SOURCE_DOCUMENTS else None
@@ -180,35 +183,45 @@ class CoverageSpider(scrapy.Spider):
 
     # -- callbacks --------------------------------------------------------------------------
     async def parse(self, response: Response) -> AsyncIterator[Any]:
+        for request in await self.handle_page(response):
+            yield request
+        self.frontier.done(response.meta.get(FRONTIER_KEY, ""))
+
+    async def handle_page(self, response: Response) -> list[scrapy.Request]:
+        """Analyse, index, then offer the links of one page: the requests to send."""
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         if not is_html(content_type, response.body[:512]):
-            return
-        page = CapturedPage(response.meta.get(CAPTURE_KEY, ""), response.url, response.body,
-                            content_type)
+            return []
+        capture = response.meta.get(CAPTURE_KEY, "")
         text = decode_html(response.body, content_type)
-        if self.focus is None:
-            if page.capture:
-                yield page
+        vouch = response.meta.get("vouch", "")
+        analysis = (await self.analyser.analyse(response.body, response.url, content_type,
+                                                vouch) if self.analyser is not None else None)
+        if analysis is not None and capture:
+            self.index_page(capture, response.url, analysis)
+        if self.focus is None or analysis is None:
             links = html_links(text, response.url)
-            for request in self.follow_story_pages(response.url, text, links):
-                yield request
-            for url in links:
-                request = self.follow(url)
-                if request is not None:
-                    yield request
-            return
-        # Focused: the workers extract the page, score it and its links; the event loop
-        # only schedules.
-        analysis = await self.analyser.analyse(response.body, response.url, content_type,
-                                               response.meta.get("vouch", ""))
-        page.analysis = analysis
-        if page.capture:
-            yield page
+            out = list(self.follow_story_pages(response.url, text, links))
+            out += [r for r in map(self.follow, links) if r is not None]
+            return out
+        # Focused: the workers extracted the page, scored it and its links; the event
+        # loop only schedules.
         links = [url for url, _ in analysis.scored_links]
-        for request in self.follow_story_pages(response.url, text, links):
-            yield request
-        for request in self.follow_links(response, analysis):
-            yield request
+        out = list(self.follow_story_pages(response.url, text, links))
+        return out + list(self.follow_links(response, analysis))
+
+    def index_page(self, capture: str, url: str, analysis: PageAnalysis) -> None:
+        services(self.crawler).archive.add_analysis(capture, analysis)
+        stats = self.crawler.stats
+        if analysis.error:
+            stats.inc_value("liputan/extraction_errors")
+            logger.warning("extraction failed for %s: %s", url, analysis.error)
+        if analysis.article is not None and analysis.verdict:
+            stats.inc_value(f"liputan/rejected/{analysis.gate}")
+        elif analysis.article is not None:
+            stats.inc_value("liputan/articles")
+        else:
+            stats.inc_value(f"liputan/pages/{analysis.kind}")
 
     def follow_links(self, response: Response, analysis: PageAnalysis) -> Iterator[Any]:
         """Best-first: each link's priority is its score. Off the topic, links are followed
@@ -245,8 +258,7 @@ class CoverageSpider(scrapy.Spider):
             return
         if story.single:
             for _, page_url in story.pages:  # never fetched, not even from the reserve
-                self.seen.add(url_key(page_url))
-                self.reserved.pop(url_key(page_url), None)
+                self.frontier.skip(url_key(page_url))
             wanted = [story.single]
         else:
             wanted = [page_url for _, page_url in story.pages]
@@ -259,6 +271,11 @@ class CoverageSpider(scrapy.Spider):
     async def parse_source(self, response: Response) -> AsyncIterator[scrapy.Request]:
         """A feed, sitemap or aggregator answer: its entries in the window, each scored
         (focused) like a link, read in the workers when there are any."""
+        for request in await self.handle_source(response):
+            yield request
+        self.frontier.done(response.meta.get(FRONTIER_KEY, ""))
+
+    async def handle_source(self, response: Response) -> list[scrapy.Request]:
         topic, stats = self.crawl_config.topic, self.crawler.stats
         source = response.meta.get("source")
         args = (response.body, response.url, response.meta.get("unwrap", ""),
@@ -271,10 +288,11 @@ class CoverageSpider(scrapy.Spider):
         if not proposals.kind:
             self.logger.warning("neither a feed nor a sitemap: %s", response.url)
             stats.inc_value("liputan/discovery/unreadable")
-            return
+            return []
         stats.inc_value(f"liputan/discovery/{proposals.kind}_entries", proposals.listed)
         if proposals.out_of_window:
             stats.inc_value("liputan/links/out_of_window", proposals.out_of_window)
+        out = []
         for url, score, late in proposals.entries:
             if proposals.kind == "index":
                 request = self.follow(url, self.parse_source, DISCOVERY_PRIORITY,
@@ -285,4 +303,9 @@ class CoverageSpider(scrapy.Spider):
                 request = self.follow(url, priority=int(score * LINK_SCALE), defer=late,
                                       tunnel=0)
             if request is not None:
-                yield request
+                out.append(request)
+        return out
+
+    def _close_workers(self) -> None:
+        if self.analyser is not None:
+            self.analyser.close()

@@ -1,7 +1,8 @@
 """The crawl's page budget, spent when a request leaves the scheduler.
 
 Counting at the downloader, not when links are found, is what makes a best-first crawl
-work: every link can be queued, and the budget goes to the highest-scored requests.
+work: every link can be queued, and the budget goes to the highest-scored requests. A
+resumed run keeps what its earlier processes spent (the URLs its frontier has done).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+
+from crawler.components.services import services
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -19,11 +22,11 @@ class PageBudget:
     def __init__(self, crawler: Crawler, max_pages: int):
         self.crawler = crawler
         self.max_pages = max_pages
-        self.sent = 0
+        self.sent: int | None = None  # read from the archive on the first request
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PageBudget:
-        max_pages = crawler.settings.getint("LIPUTAN_MAX_PAGES")
+        max_pages = services(crawler).options.max_pages
         if max_pages <= 0:
             raise NotConfigured("no page budget (LIPUTAN_MAX_PAGES=0)")
         return cls(crawler, max_pages)
@@ -31,6 +34,9 @@ class PageBudget:
     def process_request(self, request: Request) -> None:
         if request.url.endswith("/robots.txt"):
             return  # politeness, not crawling: never charged
+        if self.sent is None:
+            archive = services(self.crawler).archive
+            self.sent = archive.index.frontier_count(archive.run_id, "done")
         if self.sent >= self.max_pages:
             stats = self.crawler.stats
             if not stats.get_value("liputan/budget_exhausted"):

@@ -2,22 +2,21 @@
 
 Ordered at 950, above HttpCompressionMiddleware (590) and RedirectMiddleware (600), it sees
 each response as transferred (still gzip, real status, every header) before anything
-decodes or follows it; robots.txt fetches pass here too. The work is `CrawlArchive`'s.
+decodes or follows it; robots.txt fetches pass here too. The work is `CrawlArchive`'s
+(`services(crawler).archive`).
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 import scrapy
-from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
-from pipelines.archive import ArchiveError, CrawlArchive
+from crawler.components.services import services
+from pipelines.archive import ArchiveError
 from pipelines.warc import HttpExchange
 
 if TYPE_CHECKING:
@@ -26,38 +25,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CAPTURE_KEY = "liputan_capture"  # request.meta key: the capture (record id) of this response
-_archives: WeakKeyDictionary[Crawler, CrawlArchive] = WeakKeyDictionary()
-
-
-def crawl_archive(crawler: Crawler) -> CrawlArchive:
-    """The crawl's archive, opened on first use and sealed when the spider closes."""
-    archive = _archives.get(crawler)
-    if archive is not None:
-        return archive
-    settings = crawler.settings
-    config = getattr(crawler.spider, "crawl_config", None)
-    name = config.name if config else crawler.spider.name
-    archive = CrawlArchive(
-        root=Path(settings.get("LIPUTAN_ARCHIVE_DIR")),
-        crawl=name,
-        config=config.as_dict() if config else {},
-        warcinfo={
-            "software": f"liputan (Scrapy {scrapy.__version__})",
-            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
-            "http-header-user-agent": settings.get("USER_AGENT"),
-            "config-digest": f"sha1:{config.digest}" if config and config.digest else "",
-        },
-        max_bytes=settings.getint("LIPUTAN_WARC_MAX_BYTES"),
-        gzip_level=settings.getint("LIPUTAN_WARC_GZIP_LEVEL"),
-    )
-    _archives[crawler] = archive
-
-    def seal(spider: scrapy.Spider, reason: str) -> None:
-        stats = crawler.stats.get_stats() if crawler.stats else {}
-        archive.close(status=reason, stats=stats)
-
-    crawler.signals.connect(seal, signal=signals.spider_closed, weak=False)
-    return archive
 
 
 def _headers(headers: scrapy.http.Headers) -> list[tuple[str, str]]:
@@ -95,7 +62,7 @@ class WarcCapture:
             protocol=response.protocol or "HTTP/1.1",
             ip_address=str(response.ip_address) if response.ip_address else None,
         )
-        archive = crawl_archive(self.crawler)
+        archive = services(self.crawler).archive
         try:
             request.meta[CAPTURE_KEY] = archive.capture(exchange)
         except ArchiveError as exc:
@@ -103,6 +70,8 @@ class WarcCapture:
             raise
         stats = self.crawler.stats
         stats.inc_value("liputan/captures")
+        if request.url.endswith("/robots.txt"):
+            stats.inc_value("liputan/robots_responses")
         stats.set_value("liputan/warc_bytes", archive.counts.bytes_written)
         if archive.counts.revisits:
             stats.set_value("liputan/revisits", archive.counts.revisits)
@@ -122,7 +91,7 @@ class WarcCapture:
         name = type(exception).__name__
         reason = f"{name}: {exception}" if str(exception).strip() else name
         try:
-            crawl_archive(self.crawler).record_failure(request.url, reason[:500])
+            services(self.crawler).archive.record_failure(request.url, reason[:500])
         except ArchiveError as exc:
             self._stop(exc)
         self.crawler.stats.inc_value("liputan/fetch_failures")

@@ -9,6 +9,8 @@ query while a crawl writes. Plain Python over sqlite-utils: no Scrapy imports.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -20,9 +22,11 @@ from typing import Any
 import sqlite_utils
 
 from pipelines.extract import Article, Link, PageAnalysis
+from pipelines.index import schema
+from pipelines.urls import url_key
 from pipelines.warc import CaptureRecord
 
-SCHEMA_VERSION = 3
+INDEX_NAME = "index.db"  # the one index of an archive, at its root
 
 
 class SearchQueryError(ValueError):
@@ -64,87 +68,106 @@ class Index:
 
     # -- schema -----------------------------------------------------------------------------
     def ensure_schema(self) -> None:
-        db = self.db
-        if "crawls" not in db.table_names():
-            db["crawls"].create(
-                {"id": int, "name": str, "config": str, "started_at": str, "finished_at": str,
-                 "status": str, "stats": str},
-                pk="id",
-            )
-        if "captures" not in db.table_names():
-            db["captures"].create(
-                {"id": int, "crawl_id": int, "url": str, "status": int, "content_type": str,
-                 "fetched_at": str, "warc_file": str, "warc_offset": int, "warc_length": int,
-                 "record_id": str, "record_type": str, "payload_digest": str,
-                 "revisit_of": int, "error": str, "relevance": float, "verdict": str},
-                pk="id",
-                foreign_keys=[("crawl_id", "crawls", "id")],
-            )
-            db["captures"].create_index(["record_id"], unique=True)
-            db["captures"].create_index(["url"])
-        else:  # schema 3: every page's relevance, and why an article is not coverage
-            have = db["captures"].columns_dict
-            for column, kind in (("relevance", float), ("verdict", str)):
-                if column not in have:
-                    db["captures"].add_column(column, kind)
-        if "articles" not in db.table_names():
-            db["articles"].create(
-                {"id": int, "capture_id": int, "url": str, "canonical_url": str, "outlet": str,
-                 "title": str, "author": str, "editor": str, "source": str,
-                 "published_at": str, "date_source": str, "pages": int,
-                 "language": str, "description": str, "tags": str, "text": str,
-                 "word_count": int, "relevance": float, "cluster_id": int,
-                 "extracted_with": str, "indexed_at": str},
-                pk="id",
-                foreign_keys=[("capture_id", "captures", "id")],
-            )
-            db["articles"].create_index(["url"], unique=True)
-            db["articles"].create_index(["outlet", "published_at"])
-            db["articles"].enable_fts(["title", "text"], create_triggers=True,
-                                      tokenize="unicode61 remove_diacritics 2")
-        else:  # an index from an older Liputan: add the columns it lacks
-            have = db["articles"].columns_dict
-            for column, kind in (("editor", str), ("source", str), ("pages", int)):
-                if column not in have:
-                    db["articles"].add_column(column, kind)
-        if "article_pages" not in db.table_names():
-            # The pages of a multi-page story, each with its own capture: the article row's
-            # text joins them in page order (or is the one-page view, page 0, when archived).
-            db["article_pages"].create(
-                {"article_id": int, "page": int, "capture_id": int, "url": str, "text": str,
-                 "word_count": int},
-                pk=("article_id", "page"),
-                foreign_keys=[("article_id", "articles", "id"), ("capture_id", "captures", "id")],
-            )
-        if "links" not in db.table_names():
-            db["links"].create(
-                {"source_article_id": int, "target_url": str, "anchor": str},
-                foreign_keys=[("source_article_id", "articles", "id")],
-            )
-            db["links"].create_index(["source_article_id"])
-            db["links"].create_index(["target_url"])
-        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        schema.apply(self.db)
         self.db.conn.commit()
 
     # -- writing ----------------------------------------------------------------------------
-    def start_crawl(self, name: str, config: Mapping[str, Any] | None = None) -> int:
+    def start_run(self, crawl: str, config: Mapping[str, Any] | None = None, *,
+                  kind: str = "crawl", config_digest: str = "",
+                  schedule_id: int | None = None) -> int:
+        """A new run of `crawl` (its name), `running` until finish_run."""
         cur = self.conn.execute(
-            "INSERT INTO crawls (name, config, started_at, status) VALUES (?, ?, ?, 'running')",
-            [name, json.dumps(config or {}, default=str, ensure_ascii=False), utc_now()],
+            "INSERT INTO runs (crawl, kind, config, config_digest, schedule_id, started_at,"
+            " status, pid, hostname, resumed) VALUES (?,?,?,?,?,?,'running',?,?,0)",
+            [crawl, kind, json.dumps(config or {}, default=str, ensure_ascii=False),
+             config_digest, schedule_id, utc_now(), os.getpid(), socket.gethostname()],
         )
         self.commit()
         return int(cur.lastrowid)
 
-    def finish_crawl(self, crawl_id: int, status: str, stats: Mapping[str, Any]) -> None:
+    def resume_run(self, run_id: int) -> None:
+        """This process carries on `run_id`, left unfinished by an earlier one."""
         self.conn.execute(
-            "UPDATE crawls SET finished_at=?, status=?, stats=? WHERE id=?",
-            [utc_now(), status, json.dumps(stats, default=str, sort_keys=True), crawl_id],
+            "UPDATE runs SET status='running', finished_at=NULL, pid=?, hostname=?,"
+            " resumed=COALESCE(resumed, 0) + 1 WHERE id=?",
+            [os.getpid(), socket.gethostname(), run_id],
         )
         self.commit()
 
+    def unfinished_run(self, crawl: str) -> dict[str, Any] | None:
+        """The latest crawl run of `crawl` that never finished (killed, interrupted)."""
+        rows = list(self.db.query(
+            "SELECT * FROM runs WHERE crawl=? AND kind='crawl' ORDER BY id DESC LIMIT 1",
+            [crawl]))
+        if rows and rows[0]["status"] in ("running", "interrupted", "shutdown"):
+            return rows[0]
+        return None
+
+    def finish_run(self, run_id: int, status: str, stats: Mapping[str, Any]) -> None:
+        self.conn.execute(
+            "UPDATE runs SET finished_at=?, status=?, stats=? WHERE id=?",
+            [utc_now(), status, json.dumps(stats, default=str, sort_keys=True), run_id],
+        )
+        self.commit()
+
+    def runs_of_files(self, labels: list[str]) -> dict[str, int]:
+        """The run each of these WARC files belongs to, as far as the index knows."""
+        out: dict[str, int] = {}
+        for label in labels:
+            row = self.conn.execute("SELECT run_id FROM captures WHERE warc_file=? LIMIT 1",
+                                    [label]).fetchone()
+            if row is not None:
+                out[label] = int(row[0])
+        return out
+
+    def original_payload(self, digest: str) -> tuple[str, str, str] | None:
+        """(record id, URL, WARC date) of the first full response with this payload digest,
+        in any run: the original a revisit record refers to."""
+        row = self.conn.execute(
+            "SELECT record_id, url, fetched_at FROM captures WHERE payload_digest=?"
+            " AND record_type='response' AND status=200 ORDER BY id LIMIT 1", [digest],
+        ).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    # -- the run's frontier ---------------------------------------------------------------
+    def frontier_add(self, run_id: int, key: str, url: str, priority: int, callback: str,
+                     meta: Mapping[str, Any], state: str) -> None:
+        """Record (or, for a better request of the same story, replace) a URL the run will
+        fetch. Committed with the index batch: a crash loses at most the last second."""
+        self.conn.execute(
+            "INSERT INTO frontier (run_id, key, url, priority, callback, meta, state)"
+            " VALUES (?,?,?,?,?,?,?) ON CONFLICT(run_id, key) DO UPDATE SET url=excluded.url,"
+            " priority=excluded.priority, callback=excluded.callback, meta=excluded.meta,"
+            " state=excluded.state WHERE frontier.state IN ('queued', 'reserved')",
+            [run_id, key, url, priority, callback,
+             json.dumps(dict(meta), ensure_ascii=False, default=str), state],
+        )
+        self._wrote()
+
+    def frontier_state(self, run_id: int, key: str, state: str) -> None:
+        self.conn.execute("UPDATE frontier SET state=? WHERE run_id=? AND key=?",
+                          [state, run_id, key])
+        self._wrote()
+
+    def frontier_count(self, run_id: int, state: str) -> int:
+        row = self.conn.execute("SELECT count(*) FROM frontier WHERE run_id=? AND state=?",
+                                [run_id, state]).fetchone()
+        return int(row[0])
+
+    def frontier(self, run_id: int) -> Iterator[dict[str, Any]]:
+        """Every frontier row of a run, in the order the run found them."""
+        for row in self.db.query("SELECT * FROM frontier WHERE run_id=? ORDER BY rowid",
+                                 [run_id]):
+            row["meta"] = json.loads(row["meta"] or "{}")
+            yield row
+
+    def run_captures(self, run_id: int) -> Iterator[dict[str, Any]]:
+        """The captures of a run, oldest first."""
+        yield from self.db.query("SELECT * FROM captures WHERE run_id=? ORDER BY id", [run_id])
+
     def add_capture(
         self,
-        crawl_id: int,
+        run_id: int,
         url: str,
         status: int | None,
         content_type: str | None,
@@ -162,23 +185,46 @@ class Index:
             revisit_of = row[0] if row else None
         ref = record.ref if record else None
         values = [
-            crawl_id, url, status, content_type,
+            run_id, url, status, content_type,
             record.fetched_at.isoformat() if record else (fetched_at or utc_now()),
             ref.file if ref else None, ref.offset if ref else None, ref.length if ref else None,
             ref.record_id if ref else None, record.record_type if record else None,
             record.payload_digest if record else None, revisit_of, error,
         ]
         cur = self.conn.execute(
-            "INSERT INTO captures (crawl_id, url, status, content_type, fetched_at, warc_file,"
+            "INSERT INTO captures (run_id, url, status, content_type, fetched_at, warc_file,"
             " warc_offset, warc_length, record_id, record_type, payload_digest, revisit_of,"
             " error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
-            " ON CONFLICT(record_id) DO UPDATE SET crawl_id=excluded.crawl_id"
+            # A record indexed before (reindex of an archived file) keeps its run.
+            " ON CONFLICT(record_id) DO UPDATE SET record_id=excluded.record_id"
             " RETURNING id",
             values,
         )
         capture_id = int(cur.fetchone()[0])
         self._wrote()
         return capture_id
+
+    def remove_capture(self, capture_id: int) -> None:
+        """Forget a capture row whose record is gone, and what was indexed from it; its URL
+        goes back to its run's frontier to be fetched again."""
+        row = self.conn.execute("SELECT run_id, url FROM captures WHERE id=?",
+                                [capture_id]).fetchone()
+        if row is None:
+            return
+        articles = [r[0] for r in self.conn.execute(
+            "SELECT id FROM articles WHERE capture_id=?", [capture_id])]
+        for article_id in articles:
+            for table, column in (("links", "source_article_id"), ("article_pages", "article_id"),
+                                  ("run_articles", "article_id"),
+                                  ("article_versions", "article_id")):
+                self.conn.execute(f"DELETE FROM {table} WHERE {column}=?", [article_id])
+            self.conn.execute("DELETE FROM articles WHERE id=?", [article_id])
+        self.conn.execute("DELETE FROM article_pages WHERE capture_id=?", [capture_id])
+        self.conn.execute("UPDATE captures SET revisit_of=NULL WHERE revisit_of=?", [capture_id])
+        self.conn.execute("DELETE FROM captures WHERE id=?", [capture_id])
+        self.conn.execute("UPDATE frontier SET state='queued' WHERE run_id=? AND key=?",
+                          [row[0], url_key(row[1])])
+        self._wrote()
 
     def note_capture_error(self, capture_id: int, error: str) -> None:
         self.conn.execute("UPDATE captures SET error=? WHERE id=?", [error, capture_id])

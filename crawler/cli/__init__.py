@@ -1,0 +1,87 @@
+"""The `liputan` command line: thin click wrappers over the crawler and the archive.
+
+This module holds the group and what every command shares; the commands live by the user
+they serve: crawl.py (crawling, scheduling), research.py (searching), archive.py (upkeep).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crawler import __version__
+
+DEFAULT_ARCHIVE = "archive"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEMO_CONFIG = REPO_ROOT / "crawls" / "demo.toml"
+
+archive_option = click.option(
+    "--archive", "archive", type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_ARCHIVE, show_default=True, envvar="LIPUTAN_ARCHIVE",
+    help="Archive root: WARC files under <crawl>/warcs/, the index in index.db.",
+)
+
+
+def fail(message: str) -> click.ClickException:
+    return click.ClickException(message)
+
+
+def index_path(archive: Path) -> Path:
+    path = archive / "index.db"
+    if not path.exists():
+        raise fail(f"no index at {path}; run `liputan crawl CONFIG` or `liputan reindex WARC...`"
+                    " first, or pass --archive")
+    return path
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="liputan")
+def cli() -> None:
+    """Liputan: archive Indonesian news coverage as WARC files and search it.
+
+    \b
+    Example:
+        liputan demo
+    """
+
+
+def emit(rows: list[dict[str, Any]], fmt: str, table: Any) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["id"])
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        table(rows)
+
+
+def output_format(func: Any) -> Any:
+    func = click.option("--csv", "fmt", flag_value="csv", help="Output CSV.")(func)
+    func = click.option("--json", "fmt", flag_value="json", help="Output JSON.")(func)
+    return click.option("--table", "fmt", flag_value="table", default=True,
+                        help="Output a readable table (default).")(func)
+
+def echo_hits_table(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        date = (row.get("published_at") or "")[:10]
+        click.echo(f"[{row['id']}] {date}  {row.get('outlet') or ''}  {row.get('title') or ''}")
+        click.echo(f"      {row['url']}")
+        if row.get("snippet"):
+            click.echo(f"      {' '.join(row['snippet'].split())}")
+
+
+def main() -> None:
+    cli()
+
+
+# The commands, by the user they serve (each module adds its own to the group).
+from crawler.cli import archive as _archive  # noqa: E402, F401
+from crawler.cli import crawl as _crawl  # noqa: E402, F401
+from crawler.cli import research as _research  # noqa: E402, F401
+

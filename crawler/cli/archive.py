@@ -1,0 +1,138 @@
+"""Keeping the archive: `extract`, `reindex`, `check`."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from crawler.cli import (
+    archive_option,
+    cli,
+    fail,
+)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", required=True,
+              help="The page's URL: resolves links and the canonical URL, dates in the path.")
+@click.option("--captured-at", metavar="ISO8601",
+              help="When the page was fetched, for relative dates (\"2 jam lalu\").")
+@click.option("--json", "as_json", is_flag=True, help="Output the article as JSON.")
+def extract(file: Path, url: str, captured_at: str | None, as_json: bool) -> None:
+    """Extract the article from one saved HTML page (gzip-compressed files too).
+
+    The same extraction the crawl and `reindex` run; evaluations call it this way.
+
+    \b
+    Examples:
+        liputan extract page.html --url https://news.example.id/berita/d-1/judul
+        liputan extract page.html.gz --url https://example.id/read/2022/01/06/1/x --json
+    """
+    import gzip
+    from datetime import datetime
+
+    from pipelines.extract import ExtractionError, article_from_bytes, is_html
+
+    moment = None
+    if captured_at:
+        try:
+            moment = datetime.fromisoformat(captured_at.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise fail(f"--captured-at {captured_at!r} is not an ISO 8601 date-time") from exc
+    try:
+        body = file.read_bytes()
+        if body[:2] == b"\x1f\x8b":
+            body = gzip.decompress(body)
+    except (OSError, EOFError) as exc:
+        raise fail(f"cannot read {file}: {exc}") from exc
+    head = body[:8192]
+    if b"\x00" in head or not (is_html(None, body) or re.search(
+            rb"<(html|head|body|div|p|article)\b", head, re.I)):
+        raise fail(f"{file} is not an HTML page")
+    try:
+        article = article_from_bytes(body, url, captured_at=moment)
+    except ExtractionError as exc:
+        raise fail(f"{file}: {exc}") from exc
+    if article is None:
+        raise fail(f"{file}: no article text found")
+    fields = asdict(article)
+    fields["tags"] = list(article.tags)
+    if as_json:
+        click.echo(json.dumps(fields, ensure_ascii=False, indent=2))
+        return
+    for field in ("title", "author", "editor", "source", "published_at", "date_source",
+                  "outlet", "language", "url", "canonical_url", "word_count"):
+        click.echo(f"{field:>14}: {fields[field] if fields[field] is not None else ''}")
+    click.echo("")
+    click.echo(article.text)
+
+
+# -- archive maintenance --------------------------------------------------------------------
+@cli.command()
+@click.argument("warcs", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@archive_option
+@click.option("--workers", type=int, default=0, help="Extraction processes (0 = all cores).")
+def reindex(warcs: tuple[Path, ...], archive: Path, workers: int) -> None:
+    """Rebuild the index from WARC files (Liputan's or other tools', e.g. wget's).
+
+    Damaged files are reported and skipped after their last good record; exit code 1 if
+    any file had problems.
+
+    \b
+    Example:
+        rm archive/index.db && liputan reindex archive/*/warcs/*.warc.gz
+    """
+    from pipelines.pool import default_workers, extraction_pool
+    from pipelines.reindex import reindex as rebuild
+
+    started = time.monotonic()
+    total = len(warcs)
+    done = 0
+
+    def on_file(path: Path, records: int) -> None:
+        nonlocal done
+        done += 1
+        click.echo(f"[{done}/{total}] {path}: {records:,} records so far", err=True)
+
+    with extraction_pool(workers or default_workers()) as pool:
+        report = rebuild(warcs, archive, pool=pool, on_file=on_file)
+    elapsed = time.monotonic() - started
+    click.echo(f"Reindexed {report.files} WARC files: {report.records:,} records,"
+               f" {report.captures:,} captures, {report.articles:,} articles"
+               f" in {elapsed:.1f} s into {archive / 'index.db'}")
+    for problem in report.problems:
+        click.echo(f"problem: {problem}", err=True)
+    if report.problems:
+        raise fail(f"{len(report.problems)} WARC file(s) had problems (see above)")
+
+
+@cli.command()
+@archive_option
+def check(archive: Path) -> None:
+    """Verify WARC digests and that every index pointer reads back its record.
+
+    \b
+    Example:
+        liputan check --archive archive
+    """
+    from pipelines.check import check_archive
+
+    if not archive.is_dir():
+        raise fail(f"no archive at {archive}")
+    report = check_archive(archive, on_file=lambda p: click.echo(f"checked {p}", err=True))
+    click.echo(f"{report.files} WARC files, {report.records:,} records, {report.pointers:,}"
+               f" capture pointers, {report.articles:,} articles checked:"
+               f" {len(report.problems)} problems")
+    for problem in report.problems:
+        click.echo(f"problem: {problem}")
+    if not report.ok:
+        raise fail(f"{len(report.problems)} problems found")
+
+

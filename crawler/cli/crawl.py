@@ -1,0 +1,196 @@
+"""Crawling: `crawl`, `demo`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crawler.cli import (
+    DEMO_CONFIG,
+    REPO_ROOT,
+    archive_option,
+    cli,
+    echo_hits_table,
+    emit,
+    fail,
+    index_path,
+    output_format,
+)
+from crawler.config import ConfigError, load_config
+
+
+def _parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise fail(f"--set expects KEY=VALUE, got {item!r}")
+        out[key.strip()] = value
+    return out
+
+
+def _print_summary(result: Any) -> None:
+    stats = result.stats
+    elapsed = stats.get("liputan/elapsed_seconds") or stats.get("elapsed_time_seconds") or 0
+    pages = stats.get("downloader/response_count", 0)
+    rate = pages / elapsed if elapsed else 0.0
+    warcs = sorted((result.archive / result.config.name / "warcs").glob("*.warc.gz"))
+    click.echo(f"Crawl {result.config.name!r} {result.finish_reason} in {elapsed:.1f} s")
+    click.echo(f"  pages fetched      {pages:>8,}  ({rate:.1f} pages/s)")
+    click.echo(f"  captures archived  {stats.get('liputan/captures', 0):>8,}"
+               f"  ({stats.get('liputan/revisits', 0)} revisits,"
+               f" {stats.get('liputan/warc_bytes', 0) / 1e6:.1f} MB of WARC)")
+    click.echo(f"  articles indexed   {stats.get('liputan/articles', 0):>8,}")
+    click.echo(f"  fetch failures     {stats.get('liputan/fetch_failures', 0):>8,}"
+               f"  extraction errors {stats.get('liputan/extraction_errors', 0):,}")
+    click.echo(f"  robots.txt blocked {stats.get('robotstxt/forbidden', 0):>8,}")
+    click.echo(f"  WARC files         {len(warcs):>8,}  in {result.archive / result.config.name}"
+               "/warcs")
+    click.echo(f"  index              {result.archive / 'index.db'}")
+
+
+
+
+
+
+
+
+@cli.command()
+@click.argument("config_file", metavar="CONFIG", type=click.Path(dir_okay=False, path_type=Path))
+@archive_option
+@click.option("--proxy", help="Send every request through this HTTP proxy.")
+@click.option("--set", "-s", "settings", multiple=True, metavar="KEY=VALUE",
+              help="Override a Scrapy or LIPUTAN_* setting (repeatable).")
+@click.option("--stats-json", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the crawl's final stats to this JSON file.")
+@click.option("--dry-run", is_flag=True,
+              help="Print the discovery plan (every start URL by source and outlet) and the "
+                   "topic's strongest terms; fetch nothing.")
+@output_format
+def crawl(config_file: Path, archive: Path, proxy: str | None, settings: tuple[str, ...],
+          stats_json: Path | None, dry_run: bool, fmt: str) -> None:
+    """Crawl the sources of CONFIG into the archive (WARC + index).
+
+    \b
+    Example:
+        liputan crawl crawls/kazakhstan-2022.toml --archive archive
+        liputan crawl crawls/kazakhstan-2022.toml --dry-run
+    """
+    try:
+        config = load_config(config_file)
+    except ConfigError as exc:
+        raise fail(str(exc)) from exc
+    if dry_run:
+        _print_plan(config, fmt)
+        return
+    from crawler.run import run_crawl
+    result = run_crawl(config, archive, proxy=proxy, overrides=_parse_sets(settings))
+    _print_summary(result)
+    if stats_json:
+        stats_json.write_text(json.dumps(result.stats, default=str, indent=2, sort_keys=True))
+    if result.finish_reason not in ("finished", "closespider_pagecount"):
+        raise fail(f"crawl ended early: {result.finish_reason}")
+
+
+def _print_plan(config: Any, fmt: str) -> None:
+    from crawler.focus import Focus
+    from crawler.plan import crawl_profiles, discovery_plan
+
+    profiles = crawl_profiles(config)
+    rows = [{"source": r.source, "outlet": r.outlet, "url": r.url}
+            for r in discovery_plan(config, profiles)]
+    if fmt != "table":
+        emit(rows, fmt, None)
+        return
+    topic = config.topic
+    click.echo(f"crawl {config.name}: {len(rows)} start URLs, {len(profiles)} outlets, "
+               f"budget {config.limits.max_pages:,} pages")
+    window = f"{topic.published_after or '…'} to {topic.published_before or '…'}"
+    click.echo(f"  language {topic.language or 'any'}, published {window}, "
+               f"threshold {topic.threshold}")
+    try:
+        terms = Focus.from_config(config).topic.describe(10)
+        click.echo(f"  entities: {', '.join(terms['entities'])}")
+        if terms["context"]:
+            click.echo(f"  context:  {', '.join(terms['context'])}")
+    except ValueError:
+        click.echo("  no keywords or seed texts: every article is coverage")
+    click.echo(f"  scope: {', '.join(config.scope_domains(profiles))}")
+    for outlet in [p.key for p in profiles] + [""]:
+        mine = [r for r in rows if r["outlet"] == outlet]
+        if not mine:
+            continue
+        profile = next((p for p in profiles if p.key == outlet), None)
+        unverified = f"  (unverified: {', '.join(profile.unverified)})" if (
+            profile and profile.unverified) else ""
+        click.echo(f"\n{outlet or 'config'}{unverified}")
+        for row in mine:
+            click.echo(f"  {row['source']:<13} {row['url']}")
+
+
+@contextmanager
+def fixture_web(extra_args: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
+    """The bundled fixture web in a child process; yields its JSON description."""
+    if not (REPO_ROOT / "tests" / "fixtureweb").is_dir():
+        raise fail("the demo needs a source checkout (tests/fixtureweb is missing)")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.fixtureweb", "--port", "0", *extra_args],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        if not line:
+            raise fail("the fixture web did not start")
+        yield json.loads(line)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@cli.command()
+@archive_option
+@click.option("--query", default="Kazakhstan", show_default=True,
+              help="Search to run on the fresh index.")
+def demo(archive: Path, query: str) -> None:
+    """Crawl the bundled sample web (served on 127.0.0.1) and search the result.
+
+    Serves the fixture web's fictional Indonesian outlets, crawls them with
+    crawls/demo.toml (no delay), writes WARC files and the index, prints a summary
+    and the top hits for QUERY.
+
+    \b
+    Example:
+        liputan demo --archive /tmp/liputan-demo
+    """
+    from crawler.run import run_crawl
+    from pipelines.index import Index
+
+    try:
+        config = load_config(DEMO_CONFIG)
+    except ConfigError as exc:
+        raise fail(str(exc)) from exc
+    with fixture_web() as web:
+        click.echo(f"Fixture web on {web['proxy_url']}: {', '.join(web['hosts'])}")
+        result = run_crawl(config, archive, proxy=web["proxy_url"],
+                           overrides={"LOG_LEVEL": "WARNING"})
+    _print_summary(result)
+    index = Index(index_path(archive))
+    hits = index.search(query, limit=5)
+    index.close()
+    click.echo(f"\nSearch {query!r}: {len(hits)} hits shown")
+    echo_hits_table([asdict(h) for h in hits])
+    if not hits:
+        raise fail(f"the demo found no article matching {query!r}")
+
+

@@ -1,0 +1,75 @@
+"""Every LIPUTAN_* setting, read once into a frozen object (defaults in crawler/settings.py).
+
+Components take their values from here instead of calling `settings.get…` on every use, so
+a bad value fails once, at start-up, with the setting's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
+
+PROGRESS_MODES = ("auto", "always", "never")
+
+
+class OptionsError(ValueError):
+    """A LIPUTAN_* setting with a value Liputan cannot use."""
+
+
+@dataclass(frozen=True)
+class Options:
+    archive_dir: Path
+    capture: bool
+    extract: bool
+    extract_workers: int
+    extract_niceness: int
+    warc_max_bytes: int
+    warc_gzip_level: int
+    http_proxy: str
+    progress: str
+    progress_interval: float
+    log_interval: float
+    max_pages: int
+    focus: bool
+    best_first: bool
+    resume: bool
+    max_failure_share: float
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Options:
+        def number(name: str, kind: type, low: float, high: float) -> float:
+            key = f"LIPUTAN_{name}"
+            try:
+                value = kind(settings.get(key))
+            except (TypeError, ValueError) as exc:
+                raise OptionsError(f"{key} must be a number; got {settings.get(key)!r}") from exc
+            if not low <= value <= high:  # NaN fails both comparisons
+                raise OptionsError(f"{key} must be between {low} and {high}; got {value}")
+            return value
+
+        progress = str(settings.get("LIPUTAN_PROGRESS", "auto"))
+        if progress not in PROGRESS_MODES:
+            raise OptionsError(f"LIPUTAN_PROGRESS must be one of {', '.join(PROGRESS_MODES)};"
+                               f" got {progress!r}")
+        return cls(
+            archive_dir=Path(settings.get("LIPUTAN_ARCHIVE_DIR") or "archive"),
+            capture=settings.getbool("LIPUTAN_CAPTURE_ENABLED"),
+            extract=settings.getbool("LIPUTAN_EXTRACT_ENABLED"),
+            extract_workers=int(number("EXTRACT_WORKERS", int, 0, 256)),
+            extract_niceness=int(number("EXTRACT_NICENESS", int, 0, 19)),
+            warc_max_bytes=int(number("WARC_MAX_BYTES", int, 1, 1 << 50)),
+            warc_gzip_level=int(number("WARC_GZIP_LEVEL", int, 0, 9)),
+            http_proxy=str(settings.get("LIPUTAN_HTTP_PROXY") or ""),
+            progress=progress,
+            progress_interval=number("PROGRESS_INTERVAL", float, 0.05, 3600),
+            log_interval=number("LOG_INTERVAL", float, 0.05, 86400),
+            max_pages=int(number("MAX_PAGES", int, 0, 1 << 40)),
+            focus=settings.getbool("LIPUTAN_FOCUS"),
+            best_first=settings.getbool("LIPUTAN_BEST_FIRST"),
+            resume=settings.getbool("LIPUTAN_RESUME"),
+            max_failure_share=number("MAX_FAILURE_SHARE", float, 0, 1),
+        )

@@ -1,0 +1,105 @@
+"""The per-crawl services every component shares: the options, the archive, the workers.
+
+One object per Scrapy crawler (not module-level registries), opened on first use, so each
+component reaches the same archive and pool through `services(crawler)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import scrapy
+from scrapy import signals
+
+from crawler.components.options import Options
+from crawler.components.workers import PageAnalyser
+from pipelines.archive import CrawlArchive
+from pipelines.pool import default_workers
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+_ATTRIBUTE = "_liputan_services"
+
+
+@dataclass
+class CrawlServices:
+    crawler: Crawler
+    options: Options
+    _archive: CrawlArchive | None = field(default=None, init=False)
+    _analyser: PageAnalyser | None = field(default=None, init=False)
+
+    @property
+    def analyser(self) -> PageAnalyser | None:
+        """The extraction workers (None when extraction is off)."""
+        if not self.options.extract:
+            return None
+        if self._analyser is None:
+            self._analyser = PageAnalyser(self.options.extract_workers or default_workers(),
+                                          self.options.extract_niceness)
+        return self._analyser
+
+    @property
+    def archive(self) -> CrawlArchive:
+        """The crawl's archive, opened (or resumed) on first use, sealed at spider close."""
+        if self._archive is None:
+            self._archive = self._open_archive()
+        return self._archive
+
+    @property
+    def archive_open(self) -> bool:
+        return self._archive is not None
+
+    def _open_archive(self) -> CrawlArchive:
+        crawler, options = self.crawler, self.options
+        config = getattr(crawler.spider, "crawl_config", None)
+        name = config.name if config else crawler.spider.name
+        settings = crawler.settings
+        archive = CrawlArchive(
+            root=options.archive_dir,
+            crawl=name,
+            config=config.as_dict() if config else {},
+            config_digest=config.digest if config else "",
+            warcinfo={
+                "software": f"liputan (Scrapy {scrapy.__version__})",
+                "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+                "http-header-user-agent": settings.get("USER_AGENT"),
+                "config-digest": f"sha1:{config.digest}" if config and config.digest else "",
+            },
+            max_bytes=options.warc_max_bytes,
+            gzip_level=options.warc_gzip_level,
+            resume=options.resume,
+        )
+        crawler.signals.connect(self._seal, signal=signals.spider_closed, weak=False)
+        return archive
+
+    def _seal(self, spider: scrapy.Spider, reason: str) -> None:
+        if self._archive is None:
+            return
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        self._archive.close(status=run_status(reason, stats, self.options), stats=stats)
+
+
+def run_status(reason: str, stats: dict, options: Options) -> str:
+    """How a run ended, for the runs table: a crawl that fetched nothing, or whose failures
+    pass the configured share, `failed`; Ctrl-C or SIGTERM, `interrupted` (resumable)."""
+    if reason == "shutdown":
+        return "interrupted"
+    if reason not in ("finished", "closespider_pagecount"):
+        return reason
+    responses = stats.get("downloader/response_count", 0) - stats.get(
+        "liputan/robots_responses", 0)
+    failures = stats.get("liputan/fetch_failures", 0)
+    attempts = responses + failures
+    if responses <= 0 or (attempts and failures / attempts > options.max_failure_share):
+        return "failed"
+    return "finished"
+
+
+def services(crawler: Crawler) -> CrawlServices:
+    found = getattr(crawler, _ATTRIBUTE, None)
+    if found is None:
+        found = CrawlServices(crawler, Options.from_settings(crawler.settings))
+        setattr(crawler, _ATTRIBUTE, found)
+    return found

@@ -1,0 +1,129 @@
+"""The frontier policy: which URLs a run fetches, once each, best first; durable for resume.
+
+Plain Python (no Scrapy), so it is tested without a crawl. The spider offers every URL it
+finds; the frontier answers with a `Planned` request to send now, or keeps it:
+- seen set by `url_key`: AMP, mobile, www and tracking variants of a story are one URL;
+- the reserve: unpromising or deferred requests wait until the scheduler runs dry, and a
+  story found again with a better score replaces its waiting request;
+- a durable store (the index's `frontier` table, committed with the index batch) records
+  every decision, so a killed run resumes with the same frontier: what was queued or
+  reserved comes back, what was done is never fetched again.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+QUEUED, RESERVED, DONE = "queued", "reserved", "done"
+
+
+class FrontierStore(Protocol):
+    def frontier_add(self, run_id: int, key: str, url: str, priority: int, callback: str,
+                     meta: Mapping[str, Any], state: str) -> None: ...
+
+    def frontier_state(self, run_id: int, key: str, state: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A request the frontier decided on, in plain values the spider turns into a Request."""
+
+    key: str
+    url: str
+    priority: int
+    callback: str = "parse"
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Frontier:
+    """`reserve_below`: priorities under it wait in the reserve (best-first only)."""
+
+    run_id: int = 0
+    store: FrontierStore | None = None
+    best_first: bool = True
+    reserve_below: int = 0
+    seen: set[str] = field(default_factory=set)
+    _heap: list[tuple[int, int, str, Planned]] = field(default_factory=list, repr=False)
+    _reserved: dict[str, Planned] = field(default_factory=dict, repr=False)
+    _order: itertools.count = field(default_factory=itertools.count, repr=False)
+
+    def offer(self, key: str, url: str, priority: int = 0, callback: str = "parse",
+              meta: Mapping[str, Any] | None = None, *, defer: bool = False
+              ) -> tuple[Planned | None, bool]:
+        """Decide on one URL: (request to send now or None, whether it newly went to the
+        reserve). A URL already seen is refused, unless it waits in the reserve and this
+        offer is better (a search hit its sitemap entry undersold)."""
+        held = self._reserved.get(key)
+        if key in self.seen and not (held is not None and priority > held.priority):
+            return None, False
+        planned = Planned(key, url, priority, callback, dict(meta or {}))
+        self.seen.add(key)
+        if held is not None:
+            del self._reserved[key]  # its heap entry is skipped when popped
+        if self.best_first and (defer or priority < self.reserve_below):
+            self._hold(planned)
+            self._record(planned, RESERVED)
+            return None, held is None
+        self._record(planned, QUEUED)
+        return planned, False
+
+    def skip(self, key: str) -> None:
+        """Never fetch this URL (a story page its one-page view makes redundant)."""
+        self.seen.add(key)
+        self._reserved.pop(key, None)
+
+    def release(self, limit: int) -> list[Planned]:
+        """Up to `limit` of the best reserved requests, now to be sent."""
+        out: list[Planned] = []
+        while self._heap and len(out) < limit:
+            _, _, key, planned = heapq.heappop(self._heap)
+            if self._reserved.get(key) is not planned:
+                continue  # replaced by a better offer, or skipped
+            del self._reserved[key]
+            self._record(planned, QUEUED)
+            out.append(planned)
+        return out
+
+    def requeued(self, key: str) -> None:
+        """A restored row is being sent again (its fetch was lost with the dead process)."""
+        self.seen.add(key)
+        self._reserved.pop(key, None)
+
+    @property
+    def reserved(self) -> int:
+        return len(self._reserved)
+
+    def done(self, key: str) -> None:
+        """The URL was fetched and its page analysed, indexed and its links offered."""
+        if self.store is not None and key:
+            self.store.frontier_state(self.run_id, key, DONE)
+
+    def restore(self, rows: Iterable[Mapping[str, Any]]) -> list[Planned]:
+        """Rebuild from a run's stored frontier: every key is seen again, reserved rows go
+        back to the reserve, and the queued ones are returned to be sent."""
+        queued: list[Planned] = []
+        for row in rows:
+            self.seen.add(row["key"])
+            if row["state"] == DONE:
+                continue
+            planned = Planned(row["key"], row["url"], int(row["priority"] or 0),
+                              row["callback"] or "parse", dict(row["meta"] or {}))
+            if row["state"] == RESERVED:
+                self._hold(planned)
+            else:
+                queued.append(planned)
+        return queued
+
+    def _hold(self, planned: Planned) -> None:
+        self._reserved[planned.key] = planned
+        heapq.heappush(self._heap, (-planned.priority, next(self._order), planned.key, planned))
+
+    def _record(self, planned: Planned, state: str) -> None:
+        if self.store is not None:
+            self.store.frontier_add(self.run_id, planned.key, planned.url, planned.priority,
+                                    planned.callback, planned.meta, state)

@@ -1,0 +1,138 @@
+"""The index schema, as sqlite-utils migrations: each change is a named step applied once,
+in order, so an index written by any earlier Liputan opens in this one.
+
+Add a step at the end; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("liputan")
+
+
+@migrations()
+def m001_core(db: Database) -> None:
+    """Crawls, captures, articles, their pages and links (schema 3 of the early indexes,
+    which had no migrations table: every step here tolerates what they already hold)."""
+    names = set(db.table_names())
+    if "crawls" not in names:
+        db["crawls"].create(
+            {"id": int, "name": str, "config": str, "started_at": str, "finished_at": str,
+             "status": str, "stats": str},
+            pk="id",
+        )
+    if "captures" not in names:
+        db["captures"].create(
+            {"id": int, "crawl_id": int, "url": str, "status": int, "content_type": str,
+             "fetched_at": str, "warc_file": str, "warc_offset": int, "warc_length": int,
+             "record_id": str, "record_type": str, "payload_digest": str,
+             "revisit_of": int, "error": str, "relevance": float, "verdict": str},
+            pk="id",
+            foreign_keys=[("crawl_id", "crawls", "id")],
+        )
+        db["captures"].create_index(["record_id"], unique=True)
+        db["captures"].create_index(["url"])
+    else:
+        have = db["captures"].columns_dict
+        for column, kind in (("relevance", float), ("verdict", str)):
+            if column not in have:
+                db["captures"].add_column(column, kind)
+    if "articles" not in names:
+        db["articles"].create(
+            {"id": int, "capture_id": int, "url": str, "canonical_url": str, "outlet": str,
+             "title": str, "author": str, "editor": str, "source": str,
+             "published_at": str, "date_source": str, "pages": int,
+             "language": str, "description": str, "tags": str, "text": str,
+             "word_count": int, "relevance": float, "cluster_id": int,
+             "extracted_with": str, "indexed_at": str},
+            pk="id",
+            foreign_keys=[("capture_id", "captures", "id")],
+        )
+        db["articles"].create_index(["url"], unique=True)
+        db["articles"].create_index(["outlet", "published_at"])
+        db["articles"].enable_fts(["title", "text"], create_triggers=True,
+                                  tokenize="unicode61 remove_diacritics 2")
+    else:
+        have = db["articles"].columns_dict
+        for column, kind in (("editor", str), ("source", str), ("pages", int)):
+            if column not in have:
+                db["articles"].add_column(column, kind)
+    if "article_pages" not in names:
+        # The pages of a multi-page story, each with its own capture: the article row's
+        # text joins them in page order (or is the one-page view, page 0, when archived).
+        db["article_pages"].create(
+            {"article_id": int, "page": int, "capture_id": int, "url": str, "text": str,
+             "word_count": int},
+            pk=("article_id", "page"),
+            foreign_keys=[("article_id", "articles", "id"), ("capture_id", "captures", "id")],
+        )
+    if "links" not in names:
+        db["links"].create(
+            {"source_article_id": int, "target_url": str, "anchor": str},
+            foreign_keys=[("source_article_id", "articles", "id")],
+        )
+        db["links"].create_index(["source_article_id"])
+        db["links"].create_index(["target_url"])
+
+
+@migrations()
+def m002_runs(db: Database) -> None:
+    """A crawl (its name) has runs: each execution is a `runs` row with its own history.
+    The run's frontier is durable (resume after a crash), each run keeps the articles it
+    found, edited stories keep their versions, and crawls can be scheduled."""
+    db.execute("ALTER TABLE crawls RENAME TO runs")
+    db.execute("ALTER TABLE runs RENAME COLUMN name TO crawl")
+    db.execute("ALTER TABLE captures RENAME COLUMN crawl_id TO run_id")
+    for column, kind in (("kind", str), ("schedule_id", int), ("config_digest", str),
+                         ("pid", int), ("hostname", str), ("resumed", int)):
+        db["runs"].add_column(column, kind)
+    db.execute("UPDATE runs SET kind = CASE WHEN config LIKE '{\"reindex\"%'"
+               " THEN 'reindex' ELSE 'crawl' END, resumed = 0")
+    db["runs"].create_index(["crawl", "started_at"])
+    db["captures"].create_index(["run_id"])
+    db["captures"].create_index(["payload_digest"])
+    # One row per URL the run decided to fetch (by url_key): queued, reserved (waiting for
+    # the scheduler to run dry), sent, or done (fetched, analysed and its links recorded).
+    db["frontier"].create(
+        {"run_id": int, "key": str, "url": str, "priority": int, "callback": str,
+         "meta": str, "state": str},
+        pk=("run_id", "key"),
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["frontier"].create_index(["run_id", "state"])
+    # Every article a run found, with the version it saw: later runs never rewrite it.
+    db["run_articles"].create(
+        {"run_id": int, "article_id": int, "version_id": int, "capture_id": int,
+         "change": str},
+        pk=("run_id", "article_id"),
+        foreign_keys=[("run_id", "runs", "id"), ("article_id", "articles", "id")],
+    )
+    # Each distinct text a story had; the articles row holds the newest.
+    db["article_versions"].create(
+        {"id": int, "article_id": int, "version": int, "run_id": int, "capture_id": int,
+         "fetched_at": str, "title": str, "text": str, "text_digest": str,
+         "word_count": int},
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id"), ("run_id", "runs", "id")],
+    )
+    db["article_versions"].create_index(["article_id", "version"], unique=True)
+    # URLs a run did not fetch on purpose (robots.txt, page budget): listed in reports.
+    db["skipped"].create(
+        {"run_id": int, "url": str, "reason": str, "at": str},
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["skipped"].create_index(["run_id", "reason"])
+    db["schedules"].create(
+        {"id": int, "name": str, "config": str, "cron": str, "paused": int,
+         "created_at": str, "next_run_at": str, "last_run_id": int},
+        pk="id",
+    )
+    db["schedules"].create_index(["name"], unique=True)
+    db["runs"].add_foreign_key("schedule_id", "schedules", "id")
+
+
+def apply(db: Database) -> None:
+    """Bring `db` to the current schema (a no-op when it is there)."""
+    migrations.apply(db)
