@@ -1,9 +1,11 @@
 """`liputan check`: prove the archive is intact and the index tells the truth about it.
 
-Two checks: every record of every WARC file has the block and payload digests it claims,
-and every capture pointer in the index reads back the record it names (same record id,
-same target URI); every article row points at a response record. Each problem is reported
-and the check goes on.
+Three checks: every record of every WARC file has the block and payload digests it claims;
+every capture pointer in the index reads back the record it names (same record id, same
+target URI) and every article row points at a response record; and the index is not
+behind its WARCs (every response or revisit record has its capture row, no file is left
+`.open` by a dead process). Each problem is reported and the check goes on. `repair`
+seals what a dead process left open and reconciles the index (pipelines/recovery.py).
 """
 
 from __future__ import annotations
@@ -15,7 +17,15 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.index import INDEX_NAME, Index
-from pipelines.warc import OPEN_SUFFIX, WarcError, read_record, resolve_warc_path, target_uri
+from pipelines.recovery import RecoveryReport, reconcile, seal_open_files, warcinfo_run
+from pipelines.warc import (
+    OPEN_SUFFIX,
+    WarcError,
+    read_record,
+    resolve_warc_path,
+    target_uri,
+    warc_label,
+)
 
 
 @dataclass
@@ -25,6 +35,8 @@ class CheckReport:
     pointers: int = 0
     articles: int = 0
     problems: list[str] = field(default_factory=list)
+    # Response and revisit records by file label: offset -> record id (for the index check).
+    captured: dict[str, dict[int, str]] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -36,7 +48,7 @@ def warc_files(root: Path) -> Iterator[Path]:
         yield from sorted(root.rglob(pattern))
 
 
-def check_digests(path: Path, report: CheckReport) -> None:
+def check_digests(path: Path, report: CheckReport, label: str | None = None) -> None:
     """Recompute block and payload digests of every record, as `warcio check` does, and
     notice a file that ends inside a record (warcio stops there quietly)."""
     end = 0
@@ -51,6 +63,9 @@ def check_digests(path: Path, report: CheckReport) -> None:
                     return
                 report.records += 1
                 end = iterator.get_record_offset() + iterator.get_record_length()
+                if label is not None and record.rec_type in ("response", "revisit"):
+                    report.captured.setdefault(label, {})[iterator.get_record_offset()] = (
+                        record.rec_headers.get_header("WARC-Record-ID"))
                 checker = record.digest_checker
                 if checker.passed is False:
                     record_id = record.rec_headers.get_header("WARC-Record-ID")
@@ -88,8 +103,29 @@ def check_pointers(root: Path, index: Index, report: CheckReport) -> None:
                                    f" {row['record_type']} record, not a response")
 
 
-def check_archive(root: Path, on_file: Callable[[Path], None] | None = None) -> CheckReport:
-    """Check every WARC under `root` and, when present, `root/index.db` against them."""
+def check_index_behind(root: Path, index: Index, report: CheckReport) -> None:
+    """Records of indexed WARC files that have no capture row: the index fell behind (a
+    crash between the WARC write and the index commit)."""
+    labels = {row[0] for row in index.db.execute(
+        "SELECT DISTINCT warc_file FROM captures WHERE warc_file IS NOT NULL")}
+    for label, records in report.captured.items():
+        if label not in labels and not label.endswith(OPEN_SUFFIX):
+            continue  # a file this index never held (another crawler's, not reindexed)
+        indexed = {row[0] for row in index.db.execute(
+            "SELECT warc_offset FROM captures WHERE warc_file=?", [label.removesuffix(
+                OPEN_SUFFIX)])}
+        missing = [offset for offset in records if offset not in indexed]
+        if missing:
+            report.problems.append(
+                f"{label}: {len(missing)} records not in the index (first at offset"
+                f" {min(missing)}); run `liputan check --repair`, or resume the crawl")
+
+
+def check_archive(root: Path, on_file: Callable[[Path], None] | None = None,
+                  writing: bool = False) -> CheckReport:
+    """Check every WARC under `root` and, when present, `root/index.db` against them.
+    `writing`: a crawl holds the archive, so `.open` files and the newest records may be
+    ahead of the index by design."""
     report = CheckReport()
     seen: set[Path] = set()
     index = Index(root / INDEX_NAME) if (root / INDEX_NAME).exists() else None
@@ -104,12 +140,38 @@ def check_archive(root: Path, on_file: Callable[[Path], None] | None = None) -> 
             continue
         seen.add(resolved)
         report.files += 1
-        check_digests(path, report)
+        if path.name.endswith(OPEN_SUFFIX) and not writing:
+            report.problems.append(f"{path}: left open by a process that is gone; run"
+                                   " `liputan check --repair`, or resume the crawl")
+        check_digests(path, report, warc_label(path, root))
         if on_file:
             on_file(path)
     if index is not None:
         try:
             check_pointers(root, index, report)
+            if not writing:
+                check_index_behind(root, index, report)
         finally:
             index.close()
+    return report
+
+
+def repair_archive(root: Path) -> RecoveryReport:
+    """Seal every `.open` WARC under `root` and reconcile the index with every WARC file
+    it points into. Pages recovered this way are analysed when their crawl resumes."""
+    report = RecoveryReport()
+    index = Index(root / INDEX_NAME)
+    try:
+        seal_open_files(root, report)
+        labels = [row[0] for row in index.db.execute(
+            "SELECT DISTINCT warc_file FROM captures WHERE warc_file IS NOT NULL")]
+        files = {resolve_warc_path(root, label) for label in labels}
+        files |= {Path(p) for p in report.sealed}
+        files = {p for p in files if p.exists()}
+        runs = index.runs_of_files([warc_label(p, root) for p in files])
+        for path in files:  # a file the index never heard of: its warcinfo names the run
+            runs.setdefault(warc_label(path, root), warcinfo_run(path) or 0)
+        reconcile(index, root, sorted(files), runs, 0, report)
+    finally:
+        index.close()
     return report

@@ -52,6 +52,22 @@ def complete_end(path: Path) -> int:
     return end
 
 
+def warcinfo_run(path: Path) -> int | None:
+    """The run a Liputan WARC file belongs to, from its warcinfo (`liputan-run`)."""
+    try:
+        for stored in iter_records(path):
+            if stored.record.rec_type != "warcinfo":
+                return None
+            for line in stored.content.decode("utf-8", "replace").splitlines():
+                key, _, value = line.partition(":")
+                if key.strip() == "liputan-run" and value.strip().isdigit():
+                    return int(value.strip())
+            return None
+    except WarcError:
+        return None
+    return None
+
+
 def seal_open_files(directory: Path, report: RecoveryReport | None = None) -> RecoveryReport:
     """Cut every `.open` WARC under `directory` back to its last complete record, make it
     durable, and give it its final name."""

@@ -31,6 +31,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
+from pipelines.failpoints import armed, failpoint
+
 WARC_VERSION = "WARC/1.1"
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 OPEN_SUFFIX = ".open"
@@ -282,11 +284,16 @@ class WarcWriter:
             self._open_next()
         assert self._current is not None
         member = _gzip_member(record, self.gzip_level)
-        offset = self._current.size
-        self._current.handle.write(member)
-        self._current.handle.flush()  # a crash loses at most the record being written
-        self._current.size += len(member)
-        return WarcRef(self._current.label, offset, len(member), record_id)
+        offset, length, handle = self._current.size, len(member), self._current.handle
+        if armed("warc-mid-record"):  # crash tests: die with half a record on disk
+            handle.write(member[:length // 2])
+            handle.flush()
+            failpoint("warc-mid-record")
+            member = member[length // 2:]
+        handle.write(member)
+        handle.flush()  # a crash loses at most the record being written
+        self._current.size += length
+        return WarcRef(self._current.label, offset, length, record_id)
 
     def _open_next(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)

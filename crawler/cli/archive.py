@@ -115,17 +115,29 @@ def reindex(warcs: tuple[Path, ...], archive: Path, workers: int) -> None:
 
 @cli.command()
 @archive_option
-def check(archive: Path) -> None:
-    """Verify WARC digests and that every index pointer reads back its record.
+@click.option("--repair", is_flag=True,
+              help="First seal WARC files a dead process left open (cut back to their last"
+                   " complete record) and bring the index in step with the WARCs.")
+def check(archive: Path, repair: bool) -> None:
+    """Verify WARC digests, that every index pointer reads back its record, and that the
+    index is not behind its WARCs (after a crash).
 
     \b
-    Example:
+    Examples:
         liputan check --archive archive
+        liputan check --repair      # after a crash, if you will not resume the crawl
     """
-    from pipelines.check import check_archive
+    from pipelines.check import check_archive, repair_archive
 
     if not archive.is_dir():
         raise fail(f"no archive at {archive}")
+    if repair:
+        fixed = repair_archive(archive)
+        click.echo(f"repaired: {len(fixed.sealed)} WARC files sealed ({fixed.cut_bytes:,}"
+                   f" bytes of partial records cut), {fixed.added:,} captures added to the"
+                   f" index, {fixed.removed:,} rows pointing at nothing removed")
+        for problem in fixed.problems:
+            click.echo(f"problem: {problem}", err=True)
     report = check_archive(archive, on_file=lambda p: click.echo(f"checked {p}", err=True))
     click.echo(f"{report.files} WARC files, {report.records:,} records, {report.pointers:,}"
                f" capture pointers, {report.articles:,} articles checked:"

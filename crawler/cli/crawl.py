@@ -96,8 +96,16 @@ def crawl(config_file: Path, archive: Path, proxy: str | None, settings: tuple[s
     _print_summary(result)
     if stats_json:
         stats_json.write_text(json.dumps(result.stats, default=str, indent=2, sort_keys=True))
+    status, run = result.stats.get("liputan/run_status"), result.stats.get("liputan/run_id")
+    if status == "interrupted":
+        click.echo(f"Interrupted: run {run} of {config.name!r} is saved; run the same command"
+                   " again to resume it.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     if result.finish_reason not in ("finished", "closespider_pagecount"):
         raise fail(f"crawl ended early: {result.finish_reason}")
+
+
+EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 
 
 def _print_plan(config: Any, fmt: str) -> None:

@@ -49,6 +49,10 @@ class WarcCapture:
             raise NotConfigured("WARC capture is off (LIPUTAN_CAPTURE_ENABLED=False)")
         return cls(crawler)
 
+    def process_request(self, request: scrapy.Request) -> None:
+        # Write-ahead: the frontier row of every request on the wire is committed first.
+        services(self.crawler).archive.index.commit_frontier()
+
     def process_response(self, request: scrapy.Request, response: scrapy.http.Response
                          ) -> scrapy.http.Response:
         exchange = HttpExchange(

@@ -56,7 +56,8 @@ async def resume_requests(spider: CoverageSpider, archive: CrawlArchive
         if capture is None:  # never fetched (or not all the way): ask for it now
             stats.inc_value("liputan/resume/requeued")
             yield Request(url, callback=getattr(spider, row["callback"] or "parse"),
-                          priority=int(row["priority"] or 0), meta=meta, dont_filter=True)
+                          errback=spider.on_error, priority=int(row["priority"] or 0),
+                          meta=meta, dont_filter=True)
             continue
         response = _response(archive, capture, meta)
         if response is None:

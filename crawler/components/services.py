@@ -78,7 +78,11 @@ class CrawlServices:
         if self._archive is None:
             return
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        self._archive.close(status=run_status(reason, stats, self.options), stats=stats)
+        status = run_status(reason, stats, self.options)
+        if self.crawler.stats:  # what the command line reports
+            self.crawler.stats.set_value("liputan/run_id", self._archive.run_id)
+            self.crawler.stats.set_value("liputan/run_status", status)
+        self._archive.close(status=status, stats=stats)
 
 
 def run_status(reason: str, stats: dict, options: Options) -> str:

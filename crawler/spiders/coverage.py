@@ -112,6 +112,8 @@ class CoverageSpider(scrapy.Spider):
         spider.frontier = Frontier(best_first=options.best_first and focus is not None,
                                    reserve_below=RESERVE_BELOW)
         crawler.signals.connect(spider.release_reserve, signal=signals.spider_idle)
+        # A redirect to a URL already fetched is dropped by the dupefilter: done, too.
+        crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
         spider.analyser = services(crawler).analyser
         spider.focus = focus
         if spider.analyser is not None:
@@ -144,7 +146,7 @@ class CoverageSpider(scrapy.Spider):
     def request_for(self, planned: Planned) -> scrapy.Request | None:
         try:
             return scrapy.Request(planned.url, callback=getattr(self, planned.callback),
-                                  priority=planned.priority,
+                                  errback=self.on_error, priority=planned.priority,
                                   meta={**planned.meta, FRONTIER_KEY: planned.key})
         except ValueError:
             self.crawler.stats.inc_value("liputan/invalid_urls")
@@ -162,16 +164,29 @@ class CoverageSpider(scrapy.Spider):
                 self.crawler.engine.crawl(request)
         raise DontCloseSpider("reserved links released")
 
+    def on_error(self, failure: Any) -> None:
+        """A request that ends without reaching its callback (robots.txt, an HTTP error
+        status, a fetch that failed after its retries, the page budget): WarcCapture has
+        recorded what there was; the frontier is done with it."""
+        request = getattr(failure, "request", None) or getattr(
+            getattr(failure.value, "response", None), "request", None)
+        if request is not None:
+            self.frontier.done(request.meta.get(FRONTIER_KEY, ""))
+
+    def on_dropped(self, request: scrapy.Request) -> None:
+        self.frontier.done(request.meta.get(FRONTIER_KEY, ""))
+
     async def start(self) -> AsyncIterator[Any]:
         archive = services(self.crawler).archive
         self.frontier.run_id, self.frontier.store = archive.run_id, archive.index
         if archive.resumed:
             # Carry on the run: its frontier from the index, and every page it fetched but
             # had not finished with read back from the WARC and handled as if just fetched.
+            # The discovery plan is offered again below: what the frontier holds already
+            # is refused, what the dead process had not committed comes back.
             self.crawler.stats.set_value("liputan/resumed_run", archive.run_id)
             async for output in resume_requests(self, archive):
                 yield output
-            return
         for planned in discovery_plan(self.crawl_config, self.profiles + self.aggregators):
             self.crawler.stats.inc_value(f"liputan/discovery/{planned.source}")
             callback = self.parse_source if planned.source in SOURCE_DOCUMENTS else None

@@ -22,6 +22,7 @@ from typing import Any
 import sqlite_utils
 
 from pipelines.extract import Article, Link, PageAnalysis
+from pipelines.failpoints import failpoint
 from pipelines.index import schema
 from pipelines.urls import url_key
 from pipelines.warc import CaptureRecord
@@ -64,6 +65,7 @@ class Index:
         self.flush_seconds = flush_seconds
         self._pending = 0
         self._last_commit = time.monotonic()
+        self._frontier_dirty = False
         self.ensure_schema()
 
     # -- schema -----------------------------------------------------------------------------
@@ -142,12 +144,20 @@ class Index:
             [run_id, key, url, priority, callback,
              json.dumps(dict(meta), ensure_ascii=False, default=str), state],
         )
+        self._frontier_dirty = True
         self._wrote()
 
     def frontier_state(self, run_id: int, key: str, state: str) -> None:
         self.conn.execute("UPDATE frontier SET state=? WHERE run_id=? AND key=?",
                           [state, run_id, key])
         self._wrote()
+
+    def commit_frontier(self) -> None:
+        """Commit if the frontier grew since the last commit. Called before each request
+        goes on the wire: then every archived response has a durable frontier row, and a
+        resumed run knows what each recovered record was for (write-ahead, like a log)."""
+        if self._frontier_dirty:
+            self.commit()
 
     def frontier_count(self, run_id: int, state: str) -> int:
         row = self.conn.execute("SELECT count(*) FROM frontier WHERE run_id=? AND state=?",
@@ -325,7 +335,10 @@ class Index:
             self.commit()
 
     def commit(self) -> None:
+        failpoint("index-before-commit")  # crash tests: captures written, batch not committed
         self.conn.commit()
+        failpoint("index-after-commit")
+        self._frontier_dirty = False
         self._pending = 0
         self._last_commit = time.monotonic()
 

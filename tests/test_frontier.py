@@ -1,0 +1,67 @@
+"""The frontier policy (crawler/frontier/policy.py), without a crawl: one fetch per story,
+the reserve, and a durable state a resumed run rebuilds from."""
+
+from __future__ import annotations
+
+from crawler.frontier.policy import DONE, Frontier
+from pipelines.index import Index
+
+
+def test_a_url_is_offered_once():
+    frontier = Frontier()
+    first, _ = frontier.offer("a.test/x", "http://a.test/x", 10)
+    again, _ = frontier.offer("a.test/x", "https://www.a.test/x", 900)
+    assert first is not None and first.url == "http://a.test/x" and again is None
+
+
+def test_unpromising_requests_wait_in_the_reserve_best_first():
+    frontier = Frontier(reserve_below=150)
+    assert frontier.offer("k1", "http://a.test/1", 100) == (None, True)
+    assert frontier.offer("k2", "http://a.test/2", 120) == (None, True)
+    sent, _ = frontier.offer("k3", "http://a.test/3", 500)
+    assert sent is not None and frontier.reserved == 2
+    assert [p.key for p in frontier.release(5)] == ["k2", "k1"]
+    assert frontier.reserved == 0
+
+
+def test_a_better_offer_replaces_a_waiting_request():
+    frontier = Frontier(reserve_below=150)
+    frontier.offer("k", "http://a.test/sitemap-entry", 50)
+    better, newly_reserved = frontier.offer("k", "http://a.test/search-hit", 900)
+    assert better is not None and better.url.endswith("search-hit") and not newly_reserved
+    assert frontier.release(5) == []
+
+
+def test_breadth_first_has_no_reserve():
+    frontier = Frontier(best_first=False, reserve_below=150)
+    sent, reserved = frontier.offer("k", "http://a.test/x", 0, defer=True)
+    assert sent is not None and not reserved
+
+
+def test_skipped_pages_are_never_sent():
+    frontier = Frontier(reserve_below=150)
+    frontier.offer("p2", "http://a.test/x?page=2", 10)
+    frontier.skip("p2")
+    assert frontier.release(5) == [] and frontier.offer("p2", "http://a.test/x?page=2",
+                                                        3000) == (None, False)
+
+
+def test_state_is_durable_and_a_new_frontier_rebuilds_from_it(tmp_path):
+    index = Index(tmp_path / "index.db")
+    run = index.start_run("c")
+    frontier = Frontier(run, index, reserve_below=150)
+    frontier.offer("sent", "http://a.test/sent", 900, "parse", {"tunnel": 0})
+    frontier.offer("waiting", "http://a.test/waiting", 10)
+    frontier.offer("fetched", "http://a.test/fetched", 800, "parse_source", {"source": "feed"})
+    frontier.done("fetched")
+    index.commit()
+    rows = list(index.frontier(run))
+    assert {r["key"]: r["state"] for r in rows} == {
+        "sent": "queued", "waiting": "reserved", "fetched": DONE}
+    resumed = Frontier(run, index, reserve_below=150)
+    queued = resumed.restore(rows)
+    assert [(p.key, p.callback, dict(p.meta)) for p in queued] == [("sent", "parse",
+                                                                   {"tunnel": 0})]
+    assert resumed.reserved == 1 and resumed.offer("fetched", "http://a.test/fetched",
+                                                   999) == (None, False)
+    index.close()
