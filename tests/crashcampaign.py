@@ -200,7 +200,7 @@ def audit(archive: Path, reference: set[str] | None = None, *, reindex: bool = T
 def moments(rng: random.Random, count: int, low: float, high: float) -> list[str | float]:
     """`count` kill moments: the three failpoints (at a random pass each), then random
     seconds in [low, high)."""
-    out: list[str | float] = [f"warc-mid-record:{rng.randint(100, 2000)}",
+    out: list[str | float] = [f"warc-mid-record:{rng.randint(100, 800)}",
                               f"index-before-commit:{rng.randint(3, 60)}",
                               f"index-after-commit:{rng.randint(3, 60)}"]
     out += [round(rng.uniform(low, high), 2) for _ in range(max(0, count - len(out)))]
