@@ -65,3 +65,27 @@ def test_state_is_durable_and_a_new_frontier_rebuilds_from_it(tmp_path):
     assert resumed.reserved == 1 and resumed.offer("fetched", "http://a.test/fetched",
                                                    999) == (None, False)
     index.close()
+
+
+def test_off_topic_links_are_followed_only_tunnel_depth_pages_deep():
+    frontier = Frontier(tunnel_depth=2)
+    assert frontier.follows(2, 0.1, 0.4) and not frontier.follows(3, 0.1, 0.4)
+    assert frontier.follows(9, 0.5, 0.4)  # a link that itself looks on topic
+    assert Frontier().follows(99, 0.0, 0.4)  # no focus, no tunnel rule
+
+
+def test_a_story_with_a_one_page_view_is_fetched_through_it_alone():
+    frontier = Frontier()
+    pages = [("k2", "http://a.test/x?page=2"), ("k3", "http://a.test/x?page=3")]
+    assert frontier.story_pages(pages, "http://a.test/x?page=all") == ["http://a.test/x?page=all"]
+    assert frontier.offer("k2", "http://a.test/x?page=2", 2000) == (None, False)
+    assert Frontier().story_pages(pages, None) == [url for _, url in pages]
+
+
+def test_the_page_budget_counts_what_a_resumed_run_spent_before(tmp_path):
+    frontier = Frontier(max_pages=2)
+    assert frontier.spend() and frontier.spend() and not frontier.spend()
+    resumed = Frontier(max_pages=2)
+    resumed.restore([{"key": "a", "url": "http://a.test/a", "priority": 0,
+                      "callback": "parse", "meta": {}, "state": DONE}])
+    assert resumed.spend() and not resumed.spend()

@@ -1,8 +1,9 @@
 """The crawl's page budget, spent when a request leaves the scheduler.
 
 Counting at the downloader, not when links are found, is what makes a best-first crawl
-work: every link can be queued, and the budget goes to the highest-scored requests. A
-resumed run keeps what its earlier processes spent (the URLs its frontier has done).
+work: every link can be queued, and the budget goes to the highest-scored requests. The
+count is the frontier's (crawler/frontier/policy.py), so a resumed run keeps what its
+earlier processes spent.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ class PageBudget:
     def __init__(self, crawler: Crawler, max_pages: int):
         self.crawler = crawler
         self.max_pages = max_pages
-        self.sent: int | None = None  # read from the archive on the first request
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PageBudget:
@@ -34,10 +34,8 @@ class PageBudget:
     def process_request(self, request: Request) -> None:
         if request.url.endswith("/robots.txt"):
             return  # politeness, not crawling: never charged
-        if self.sent is None:
-            archive = services(self.crawler).archive
-            self.sent = archive.index.frontier_count(archive.run_id, "done")
-        if self.sent >= self.max_pages:
+        frontier = getattr(self.crawler.spider, "frontier", None)
+        if frontier is not None and not frontier.spend():
             stats = self.crawler.stats
             if not stats.get_value("liputan/budget_exhausted"):
                 stats.set_value("liputan/budget_exhausted", True)
@@ -45,4 +43,3 @@ class PageBudget:
                                                 self.max_pages)
             stats.inc_value("liputan/budget_dropped")
             raise IgnoreRequest(f"page budget of {self.max_pages} spent")
-        self.sent += 1

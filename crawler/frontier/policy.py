@@ -5,6 +5,9 @@ finds; the frontier answers with a `Planned` request to send now, or keeps it:
 - seen set by `url_key`: AMP, mobile, www and tracking variants of a story are one URL;
 - the reserve: unpromising or deferred requests wait until the scheduler runs dry, and a
   story found again with a better score replaces its waiting request;
+- the tunnel rule: links of off-topic pages are followed only so many pages deep;
+- story pages: a multi-page story is fetched through its one-page view when it has one;
+- the page budget, spent when a request leaves for the downloader (PageBudget);
 - a durable store (the index's `frontier` table, committed with the index batch) records
   every decision, so a killed run resumes with the same frontier: what was queued or
   reserved comes back, what was done is never fetched again.
@@ -47,6 +50,9 @@ class Frontier:
     store: FrontierStore | None = None
     best_first: bool = True
     reserve_below: int = 0
+    tunnel_depth: int | None = None  # None: follow every link (no focus)
+    max_pages: int = 0  # 0: no budget
+    sent: int = 0  # requests charged to the budget (a resumed run: its done rows)
     seen: set[str] = field(default_factory=set)
     _heap: list[tuple[int, int, str, Planned]] = field(default_factory=list, repr=False)
     _reserved: dict[str, Planned] = field(default_factory=dict, repr=False)
@@ -71,6 +77,27 @@ class Frontier:
             return None, held is None
         self._record(planned, QUEUED)
         return planned, False
+
+    def follows(self, tunnel: int, score: float, threshold: float) -> bool:
+        """The tunnel rule: `tunnel` off-topic pages in a row led to this link; past
+        `tunnel_depth` only a link that itself looks on topic is followed."""
+        return self.tunnel_depth is None or tunnel <= self.tunnel_depth or score >= threshold
+
+    def story_pages(self, pages: list[tuple[str, str]], single: str | None) -> list[str]:
+        """The rest of a multi-page story to fetch: its one-page view when it has one (its
+        numbered pages, given as (key, url), are then never fetched), else every page."""
+        if single:
+            for key, _ in pages:
+                self.skip(key)
+            return [single]
+        return [url for _, url in pages]
+
+    def spend(self) -> bool:
+        """Charge one request to the page budget; False when it is spent."""
+        if self.max_pages and self.sent >= self.max_pages:
+            return False
+        self.sent += 1
+        return True
 
     def skip(self, key: str) -> None:
         """Never fetch this URL (a story page its one-page view makes redundant)."""
@@ -110,6 +137,7 @@ class Frontier:
         for row in rows:
             self.seen.add(row["key"])
             if row["state"] == DONE:
+                self.sent += 1  # what the earlier processes spent of the budget
                 continue
             planned = Planned(row["key"], row["url"], int(row["priority"] or 0),
                               row["callback"] or "parse", dict(row["meta"] or {}))

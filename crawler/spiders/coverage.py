@@ -109,8 +109,11 @@ class CoverageSpider(scrapy.Spider):
         spider.outlets = OutletIndex(spider.profiles)
         spider.best_first = options.best_first
         # Requests below RESERVE_BELOW wait until the crawl idles (focused best-first only).
-        spider.frontier = Frontier(best_first=options.best_first and focus is not None,
-                                   reserve_below=RESERVE_BELOW)
+        spider.frontier = Frontier(
+            best_first=options.best_first and focus is not None, reserve_below=RESERVE_BELOW,
+            tunnel_depth=(crawl_config.limits.tunnel_depth
+                          if focus is not None and options.best_first else None),
+            max_pages=options.max_pages)
         crawler.signals.connect(spider.release_reserve, signal=signals.spider_idle)
         # A redirect to a URL already fetched is dropped by the dupefilter: done, too.
         crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
@@ -252,8 +255,7 @@ class CoverageSpider(scrapy.Spider):
         if analysis.links_out_of_window:
             stats.inc_value("liputan/links/out_of_window", analysis.links_out_of_window)
         for url, score in analysis.scored_links:
-            if (self.best_first and tunnel > self.crawl_config.limits.tunnel_depth
-                    and score < threshold):
+            if not self.frontier.follows(tunnel, score, threshold):
                 stats.inc_value("liputan/links/tunnel_limit")
                 continue
             # Listings found on the way wait: stories first (see OutletIndex).
@@ -271,12 +273,8 @@ class CoverageSpider(scrapy.Spider):
         story = page_links(url, links, rel_links(text).get("next"))
         if not story:
             return
-        if story.single:
-            for _, page_url in story.pages:  # never fetched, not even from the reserve
-                self.frontier.skip(url_key(page_url))
-            wanted = [story.single]
-        else:
-            wanted = [page_url for _, page_url in story.pages]
+        wanted = self.frontier.story_pages([(url_key(u), u) for _, u in story.pages],
+                                           story.single)
         self.crawler.stats.inc_value("liputan/story_pages", len(wanted))
         for page_url in wanted:
             request = self.follow(page_url, priority=STORY_PAGE_PRIORITY)

@@ -159,11 +159,6 @@ class Index:
         if self._frontier_dirty:
             self.commit()
 
-    def frontier_count(self, run_id: int, state: str) -> int:
-        row = self.conn.execute("SELECT count(*) FROM frontier WHERE run_id=? AND state=?",
-                                [run_id, state]).fetchone()
-        return int(row[0])
-
     def frontier(self, run_id: int) -> Iterator[dict[str, Any]]:
         """Every frontier row of a run, in the order the run found them."""
         for row in self.db.query("SELECT * FROM frontier WHERE run_id=? ORDER BY rowid",
