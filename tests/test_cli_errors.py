@@ -18,6 +18,12 @@ def test_every_command_has_help_with_an_example(command):
     assert "Example" in result.stdout
 
 
+def test_demo_finds_its_config():
+    from crawler.cli import DEMO_CONFIG
+
+    assert DEMO_CONFIG.is_file()
+
+
 def assert_one_line_error(result, text):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
