@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+MAX_RECHECK_DAYS = 36_500  # a century: more is a typo (and past datetime's range)
+
 
 class ConfigError(ValueError):
     """A crawl config that cannot be used; the message is one line for the user."""
@@ -61,18 +63,29 @@ class PolitenessConfig:
 
 
 @dataclass(frozen=True)
+class RecrawlConfig:
+    """What a new run of the crawl fetches again of what earlier runs archived."""
+
+    enabled: bool = True  # false: every run fetches everything again
+    # Stories published (or, undated, first captured) within this many days before the
+    # run are fetched again, conditionally, to catch edits; older ones are not.
+    recheck_days: int = 3
+
+
+@dataclass(frozen=True)
 class CrawlConfig:
     name: str
     topic: TopicConfig = field(default_factory=TopicConfig)
     sources: SourcesConfig = field(default_factory=SourcesConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     politeness: PolitenessConfig = field(default_factory=PolitenessConfig)
+    recrawl: RecrawlConfig = field(default_factory=RecrawlConfig)
     path: Path | None = None
     digest: str = ""  # sha1 of the file's bytes, recorded in every warcinfo
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name}
-        for section in ("topic", "sources", "limits", "politeness"):
+        for section in _SECTIONS:
             value = getattr(self, section)
             out[section] = {f.name: getattr(value, f.name) for f in fields(value)}
         return out
@@ -123,6 +136,7 @@ _SECTIONS = {
     "sources": SourcesConfig,
     "limits": LimitsConfig,
     "politeness": PolitenessConfig,
+    "recrawl": RecrawlConfig,
 }
 _URL_LISTS = {("sources", "feeds"), ("sources", "sitemaps"), ("sources", "start_urls"),
               ("topic", "seed_urls")}
@@ -232,6 +246,9 @@ def _check(config: CrawlConfig, where: str) -> None:
         raise ConfigError(f"{where}: topic.published_after is later than topic.published_before")
     if limits.max_pages == 0:
         raise ConfigError(f"{where}: limits.max_pages must be at least 1")
+    if config.recrawl.recheck_days > MAX_RECHECK_DAYS:
+        raise ConfigError(f"{where}: recrawl.recheck_days must be at most {MAX_RECHECK_DAYS};"
+                          f" got {config.recrawl.recheck_days}")
     if config.politeness.concurrent_per_host == 0:
         raise ConfigError(f"{where}: politeness.concurrent_per_host must be at least 1")
     for pattern in topic.seed_texts:

@@ -57,6 +57,8 @@ SCHEDULER_START_DISK_QUEUE = None
 DOWNLOADER_MIDDLEWARES = {
     # after robots.txt (100): a disallowed URL costs nothing
     "crawler.components.budget.PageBudget": 150,
+    # a recheck's If-None-Match / If-Modified-Since, and its 304 let through to the spider
+    "crawler.components.conditional.ConditionalRequests": 160,
     "crawler.components.proxy.FixedProxy": 740,  # before HttpProxyMiddleware (750)
     # at the wire: above compression (590) and redirects (600)
     "crawler.components.capture.WarcCapture": 950,

@@ -99,6 +99,7 @@ class CrawlArchive:
             info={"isPartOf": self.crawl, "liputan-run": str(self.run_id), **self.warcinfo},
             max_bytes=self.max_bytes, gzip_level=self.gzip_level,
             lookup_payload=self.index.original_payload,
+            lookup_response=self.index.original_response,
         )
         self.error: BaseException | None = None
         self._captures: dict[str, int] = {}  # capture key -> row id, until its page is indexed

@@ -35,6 +35,7 @@ from pipelines.failpoints import armed, failpoint
 
 WARC_VERSION = "WARC/1.1"
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 OPEN_SUFFIX = ".open"
 DEFAULT_MAX_BYTES = 1_000_000_000
 # Level 6 deflate is ~1.7x faster than warcio's fixed level 9 for <1 % larger files.
@@ -83,7 +84,8 @@ class CaptureRecord:
     payload_digest: str
     fetched_at: datetime
     request_record_id: str
-    revisit_of: str | None = None  # record id of the identical earlier response
+    revisit_of: str | None = None  # record id of the identical (or not modified) original
+    profile: str | None = None  # a revisit's WARC-Profile
 
 
 def sha1_digest(data: bytes) -> str:
@@ -167,16 +169,22 @@ class WarcWriter:
     # with the same payload, in any crawl of the archive (the index), or None. Without one,
     # this writer remembers the payloads it wrote itself.
     lookup_payload: Callable[[str], tuple[str, str, str] | None] | None = None
+    # The same for a 304 Not Modified: (record id, URL, date) of the response of this URL
+    # the server says is still current. Without one, the writer remembers its own.
+    lookup_response: Callable[[str], tuple[str, str, str] | None] | None = None
     _current: _OpenFile | None = field(default=None, init=False, repr=False)
     _serial: int = field(default=0, init=False)
     _seen_payloads: dict[str, tuple[str, str, str]] = field(default_factory=dict, init=False)
+    _seen_responses: dict[str, tuple[str, str, str]] = field(default_factory=dict, init=False)
     closed_files: list[Path] = field(default_factory=list, init=False)
 
     # -- public -----------------------------------------------------------------------------
     def write_exchange(self, exchange: HttpExchange, response_id: str | None = None
                        ) -> CaptureRecord:
         """Append the request and response records of one exchange; identical payloads
-        archived before become revisit records pointing at the original. The request goes
+        archived before become revisit records pointing at the original (profile
+        identical-payload-digest), and so does a 304 answer to a conditional request
+        (server-not-modified: the earlier response of the URL). The request goes
         first: a crash between the two leaves a request without a response, never a
         response (indexed) without its request. `response_id` lets the caller choose the
         response record's id in advance."""
@@ -185,7 +193,15 @@ class WarcWriter:
         http_head = http_response_block(exchange)
         payload_digest = sha1_digest(exchange.body)
         response_id = response_id or self.record_ids()
-        original = self._original(payload_digest) if self._dedupable(exchange) else None
+        profile = None
+        if self._dedupable(exchange):
+            original, profile = self._original(payload_digest), REVISIT_PROFILE
+        elif exchange.status == 304:
+            original, profile = self._not_modified(exchange.url), NOT_MODIFIED_PROFILE
+        else:
+            original = None
+        if original is None:
+            profile = None
         request_block = http_request_block(exchange)
         request_id = self.record_ids()
         self._append(
@@ -217,32 +233,36 @@ class WarcWriter:
             record_type = "response"
             fields[0:0] = [("WARC-Type", "response")]
         else:
-            block = http_head  # identical-payload-digest profile: headers only
+            block = http_head  # both profiles: headers only
             record_type = "revisit"
             orig_id, orig_uri, orig_date = original
             fields[0:0] = [("WARC-Type", "revisit")]
             fields += [
-                ("WARC-Profile", REVISIT_PROFILE),
+                ("WARC-Profile", profile),
                 ("WARC-Refers-To", orig_id),
                 ("WARC-Refers-To-Target-URI", orig_uri),
                 ("WARC-Refers-To-Date", orig_date),
             ]
-        fields += [
-            ("WARC-Block-Digest", sha1_digest(block)),
-            ("WARC-Payload-Digest", payload_digest),
-            ("Content-Type", "application/http;msgtype=response"),
-        ]
+        fields.append(("WARC-Block-Digest", sha1_digest(block)))
+        if profile != NOT_MODIFIED_PROFILE:
+            # A 304 carries no payload: its digest would describe nothing.
+            fields.append(("WARC-Payload-Digest", payload_digest))
+        fields.append(("Content-Type", "application/http;msgtype=response"))
         # A response stays in the file of its request, whatever the size.
         ref = self._append(_record_bytes(fields, block), response_id, keep_with_previous=True)
-        if original is None and self._dedupable(exchange) and self.lookup_payload is None:
-            self._seen_payloads[payload_digest] = (response_id, exchange.url, date)
+        if original is None and self._dedupable(exchange):
+            if self.lookup_payload is None:
+                self._seen_payloads[payload_digest] = (response_id, exchange.url, date)
+            if self.lookup_response is None:
+                self._seen_responses[exchange.url] = (response_id, exchange.url, date)
         return CaptureRecord(
             ref=ref,
             record_type=record_type,
-            payload_digest=payload_digest,
+            payload_digest="" if profile == NOT_MODIFIED_PROFILE else payload_digest,
             fetched_at=fetched_at,
             request_record_id=request_id,
             revisit_of=original[0] if original else None,
+            profile=profile,
         )
 
     def close(self) -> None:
@@ -262,7 +282,15 @@ class WarcWriter:
     def _original(self, digest: str) -> tuple[str, str, str] | None:
         if self.lookup_payload is None:
             return self._seen_payloads.get(digest)
-        found = self.lookup_payload(digest)
+        return self._warc_dated(self.lookup_payload(digest))
+
+    def _not_modified(self, url: str) -> tuple[str, str, str] | None:
+        if self.lookup_response is None:
+            return self._seen_responses.get(url)
+        return self._warc_dated(self.lookup_response(url))
+
+    @staticmethod
+    def _warc_dated(found: tuple[str, str, str] | None) -> tuple[str, str, str] | None:
         if found is None:
             return None
         record_id, uri, when = found

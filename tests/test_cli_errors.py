@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import liputan
 
-COMMANDS = ["demo", "crawl", "search", "show", "reindex", "check"]
+COMMANDS = ["demo", "crawl", "search", "show", "reindex", "check", "history", "diff"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -16,6 +16,12 @@ def test_every_command_has_help_with_an_example(command):
     result = liputan(command, "--help")
     assert result.returncode == 0
     assert "Example" in result.stdout
+
+
+def test_demo_finds_its_config():
+    from crawler.cli import DEMO_CONFIG
+
+    assert DEMO_CONFIG.is_file()
 
 
 def assert_one_line_error(result, text):
@@ -39,6 +45,17 @@ def test_search_rejects_bad_dates(crawled):
 def test_show_unknown_article(crawled):
     assert_one_line_error(liputan("show", "999999", "--archive", str(crawled.root)),
                           "no article with id or URL")
+
+
+def test_history_and_diff_of_an_unknown_article(crawled):
+    for command in ("history", "diff"):
+        assert_one_line_error(liputan(command, "999999", "--archive", str(crawled.root)),
+                              "no article with id or URL")
+
+
+def test_diff_of_a_story_with_one_version_says_so(crawled):
+    assert_one_line_error(liputan("diff", "1", "--archive", str(crawled.root)),
+                          "has only 1 version: nothing to compare")
 
 
 def test_reindex_of_a_truncated_warc_keeps_what_was_readable(crawled, tmp_path):

@@ -38,6 +38,10 @@ def test_valid_config_loads_into_dataclasses(tmp_path):
     assert config.politeness.delay_per_host == 0.0
     assert config.scope_domains() == ["kabarnusantara.test", "news.harianlangit.test"]
     assert len(config.digest) == 40
+    # Without a [recrawl] table a new run rechecks the last three days' stories.
+    assert config.recrawl.enabled and config.recrawl.recheck_days == 3
+    assert load_config(write(tmp_path, GOOD + "[recrawl]\nenabled = false\nrecheck_days = 0\n")
+                       ).recrawl == type(config.recrawl)(enabled=False, recheck_days=0)
 
 
 @pytest.mark.parametrize(
@@ -67,6 +71,10 @@ def test_valid_config_loads_into_dataclasses(tmp_path):
         (GOOD.replace("[topic]", '[topic]\nseed_texts = ["nothing/*.txt"]'), "matches no file"),
         (GOOD.replace("[topic]", '[topic]\naliases = ["Tokayev"]'), "a list of lists"),
         (GOOD.replace("[topic]", "[topic]\nthreshold = 2"), "topic.threshold must be in"),
+        (GOOD + "[recrawl]\nrecheck_days = -1\n", "recrawl.recheck_days must be a whole"),
+        (GOOD + "[recrawl]\nrecheck_days = 100000\n", "recrawl.recheck_days must be at most"),
+        (GOOD + '[recrawl]\nenabled = "yes"\n', "recrawl.enabled must be true or false"),
+        (GOOD + "[recrawl]\nrecheck = 3\n", "unknown key recrawl.recheck"),
     ],
 )
 def test_mistakes_are_named(tmp_path, text, message):

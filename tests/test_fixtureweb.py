@@ -233,6 +233,37 @@ def test_article_metadata_and_json_ld(web, page):
         assert crumbs["@type"] == "BreadcrumbList"
 
 
+def test_article_pages_answer_conditional_requests_with_304_while_unchanged(web):
+    url = web.specials["multi_page"]
+    for page_url in (url, f"{url}?page=2"):
+        full = fetch(web, page_url)
+        etag, modified = full.headers["ETag"], full.headers["Last-Modified"]
+        assert etag.startswith('W/"') and modified.endswith(" GMT")
+        for conditional in ({"If-None-Match": etag}, {"If-Modified-Since": modified},
+                            {"If-None-Match": etag, "If-Modified-Since": "x"}):
+            got = fetch(web, page_url, headers=conditional)
+            assert got.status == 304 and got.body == b"", conditional
+            assert got.headers["ETag"] == etag and "Content-Length" not in got.headers
+        assert fetch(web, page_url, headers={"If-None-Match": 'W/"other"',
+                                             "If-Modified-Since": modified}).status == 200
+    assert fetch(web, f"{url}?page=3", headers={"If-None-Match": etag}).status == 200
+
+
+def test_an_edited_article_gets_new_text_etag_and_last_modified():
+    with FixtureWeb() as web:
+        art = next(a for a in web.articles if a.pages == 1)
+        before = fetch(web, art.url)
+        edited = web.edit(art.url, "Pembaruan: judul laporan diralat.")
+        assert edited.paragraphs[-1] == "Pembaruan: judul laporan diralat."
+        assert next(a for a in web.articles if a.url == art.url) == edited
+        got = fetch(web, art.url, headers={"If-None-Match": before.headers["ETag"],
+                                           "If-Modified-Since": before.headers["Last-Modified"]})
+        assert got.status == 200 and "Pembaruan: judul laporan diralat." in got.text
+        assert got.headers["ETag"] != before.headers["ETag"]
+        assert got.headers["Last-Modified"] != before.headers["Last-Modified"]
+        assert fetch(web, art.url, headers={"If-None-Match": got.headers["ETag"]}).status == 304
+
+
 def test_article_pages_weigh_like_real_portals_and_link_their_outlet(web, page):
     by_url = {a.url: a for a in web.articles}
     for art in web.articles[:: max(1, len(web.articles) // 12)]:

@@ -17,7 +17,7 @@ import click
 from crawler import __version__
 
 DEFAULT_ARCHIVE = "archive"
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]  # crawler/cli/__init__.py -> the repo
 DEMO_CONFIG = REPO_ROOT / "crawls" / "demo.toml"
 
 archive_option = click.option(
@@ -83,5 +83,6 @@ def main() -> None:
 # The commands, by the user they serve (each module adds its own to the group).
 from crawler.cli import archive as _archive  # noqa: E402, F401
 from crawler.cli import crawl as _crawl  # noqa: E402, F401
+from crawler.cli import history as _history  # noqa: E402, F401
 from crawler.cli import research as _research  # noqa: E402, F401
 

@@ -49,6 +49,10 @@ def _print_summary(result: Any) -> None:
                f"  ({stats.get('liputan/revisits', 0)} revisits,"
                f" {stats.get('liputan/warc_bytes', 0) / 1e6:.1f} MB of WARC)")
     click.echo(f"  articles indexed   {stats.get('liputan/articles', 0):>8,}")
+    known, rechecked = (stats.get(f"liputan/recrawl/{k}", 0) for k in ("known", "rechecked"))
+    if known or rechecked:  # a later run of the crawl: what earlier runs had archived
+        click.echo(f"  archived before    {known:>8,}  left out, {rechecked:,} rechecked"
+                   f" ({stats.get('liputan/recrawl/not_modified', 0):,} not modified)")
     click.echo(f"  fetch failures     {stats.get('liputan/fetch_failures', 0):>8,}"
                f"  extraction errors {stats.get('liputan/extraction_errors', 0):,}")
     click.echo(f"  robots.txt blocked {stats.get('robotstxt/forbidden', 0):>8,}")

@@ -3,6 +3,7 @@
 Plain Python (no Scrapy), so it is tested without a crawl. The spider offers every URL it
 finds; the frontier answers with a `Planned` request to send now, or keeps it:
 - seen set by `url_key`: AMP, mobile, www and tracking variants of a story are one URL;
+- known: what earlier runs of the crawl archived (crawler/recrawl.py) is not fetched again;
 - the reserve: unpromising or deferred requests wait until the scheduler runs dry, and a
   story found again with a better score replaces its waiting request;
 - the tunnel rule: links of off-topic pages are followed only so many pages deep;
@@ -54,6 +55,8 @@ class Frontier:
     max_pages: int = 0  # 0: no budget
     sent: int = 0  # requests charged to the budget (a resumed run: its done rows)
     seen: set[str] = field(default_factory=set)
+    known: set[str] = field(default_factory=set)  # archived by earlier runs: not fetched
+    known_skipped: int = 0  # offers refused because an earlier run archived the URL
     _heap: list[tuple[int, int, str, Planned]] = field(default_factory=list, repr=False)
     _reserved: dict[str, Planned] = field(default_factory=dict, repr=False)
     _order: itertools.count = field(default_factory=itertools.count, repr=False)
@@ -64,6 +67,11 @@ class Frontier:
         """Decide on one URL: (request to send now or None, whether it newly went to the
         reserve). A URL already seen is refused, unless it waits in the reserve and this
         offer is better (a search hit its sitemap entry undersold)."""
+        if key in self.known:
+            self.known.discard(key)  # counted once, then refused as seen
+            self.seen.add(key)
+            self.known_skipped += 1
+            return None, False
         held = self._reserved.get(key)
         if key in self.seen and not (held is not None and priority > held.priority):
             return None, False
@@ -98,6 +106,11 @@ class Frontier:
             return False
         self.sent += 1
         return True
+
+    def seed_known(self, keys: Iterable[str]) -> None:
+        """URLs earlier runs archived: refused when offered (and counted in
+        `known_skipped`), unless this run has planned them already."""
+        self.known.update(k for k in keys if k not in self.seen)
 
     def skip(self, key: str) -> None:
         """Never fetch this URL (a story page its one-page view makes redundant)."""
@@ -136,6 +149,7 @@ class Frontier:
         queued: list[Planned] = []
         for row in rows:
             self.seen.add(row["key"])
+            self.known.discard(row["key"])
             if row["state"] == DONE:
                 self.sent += 1  # what the earlier processes spent of the budget
                 continue

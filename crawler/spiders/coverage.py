@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import scrapy
 from scrapy import signals
@@ -20,6 +21,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
 from crawler.components.capture import CAPTURE_KEY
+from crawler.components.conditional import NOT_MODIFIED, VALIDATORS_KEY
 from crawler.components.replay import resume_requests
 from crawler.components.services import services
 from crawler.components.workers import propose_in_worker
@@ -29,9 +31,13 @@ from crawler.frontier.policy import Frontier, Planned
 from crawler.links import html_links, in_scope
 from crawler.outlets import OutletIndex
 from crawler.plan import crawl_profiles, discovery_plan
+from crawler.recrawl import RecrawlPlan, plan_recrawl
 from pipelines.extract import PageAnalysis, decode_html, is_html
 from pipelines.pagination import looks_like_article, page_links, rel_links
 from pipelines.urls import url_key
+
+if TYPE_CHECKING:
+    from pipelines.archive import CrawlArchive
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +47,7 @@ logger = logging.getLogger(__name__)
 DISCOVERY_PRIORITY = 3000
 LISTING_PRIORITY = 2500  # search and tag pages of the outlets
 STORY_PAGE_PRIORITY = 2000  # the rest of a multi-page story: the article row completes early
+RECHECK_PRIORITY = STORY_PAGE_PRIORITY  # a recent archived story, asked whether it changed
 LINK_SCALE = 1000
 HOME_PRIORITY = 100
 # Links scored below this wait in a reserve until the scheduler runs dry: otherwise, early in
@@ -140,10 +147,13 @@ class CoverageSpider(scrapy.Spider):
             meta["allow_offsite"] = True  # an aggregator's host: in scope for the plan only
         name = callback.__name__ if callback is not None else "parse"
         # One story, one fetch: AMP, mobile, www and tracking-tagged variants share a key.
+        known = self.frontier.known_skipped
         chosen, reserved = self.frontier.offer(url_key(url), url, priority, name, meta,
                                                defer=defer)
         if reserved:
             self.crawler.stats.inc_value("liputan/links/reserved")
+        if self.frontier.known_skipped > known:  # archived by an earlier run of the crawl
+            self.crawler.stats.inc_value("liputan/recrawl/known")
         return self.request_for(chosen) if chosen is not None else None
 
     def request_for(self, planned: Planned) -> scrapy.Request | None:
@@ -182,6 +192,10 @@ class CoverageSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         archive = services(self.crawler).archive
         self.frontier.run_id, self.frontier.store = archive.run_id, archive.index
+        plan = discovery_plan(self.crawl_config, self.profiles + self.aggregators)
+        recrawl = self.recrawl_plan(archive)
+        # The discovery plan is always fetched, even a seed URL an earlier run archived.
+        self.frontier.seed_known(recrawl.known - {url_key(p.url) for p in plan})
         if archive.resumed:
             # Carry on the run: its frontier from the index, and every page it fetched but
             # had not finished with read back from the WARC and handled as if just fetched.
@@ -190,7 +204,13 @@ class CoverageSpider(scrapy.Spider):
             self.crawler.stats.set_value("liputan/resumed_run", archive.run_id)
             async for output in resume_requests(self, archive):
                 yield output
-        for planned in discovery_plan(self.crawl_config, self.profiles + self.aggregators):
+        for recheck in recrawl.rechecks:  # a resumed run has them in its frontier already
+            request = self.follow(recheck.url, priority=RECHECK_PRIORITY, tunnel=0,
+                                  source="recheck", **{VALIDATORS_KEY: dict(recheck.validators)})
+            if request is not None:
+                self.crawler.stats.inc_value("liputan/recrawl/rechecked")
+                yield request
+        for planned in plan:
             self.crawler.stats.inc_value(f"liputan/discovery/{planned.source}")
             callback = self.parse_source if planned.source in SOURCE_DOCUMENTS else None
             request = self.follow(planned.url, callback, SOURCE_PRIORITY[planned.source],
@@ -198,6 +218,18 @@ class CoverageSpider(scrapy.Spider):
                                   vouch=planned.term, unwrap=planned.unwrap)
             if request is not None:
                 yield request
+
+    def recrawl_plan(self, archive: CrawlArchive) -> RecrawlPlan:
+        """What earlier runs of this crawl archived: not fetched again, except the recent
+        stories, rechecked (crawler/recrawl.py). Planned from the run's start, so a
+        resumed run leaves out the same."""
+        run = archive.index.run(archive.run_id) or {}
+        try:
+            now = datetime.fromisoformat(run.get("started_at") or "")
+        except ValueError:
+            now = datetime.now(UTC)
+        return plan_recrawl(archive.index, archive.root, self.crawl_config.name,
+                            archive.run_id, self.crawl_config.recrawl, now)
 
     # -- callbacks --------------------------------------------------------------------------
     async def parse(self, response: Response) -> AsyncIterator[Any]:
@@ -207,6 +239,11 @@ class CoverageSpider(scrapy.Spider):
 
     async def handle_page(self, response: Response) -> list[scrapy.Request]:
         """Analyse, index, then offer the links of one page: the requests to send."""
+        if response.status == NOT_MODIFIED:
+            # A recheck's story has not changed: archived as a revisit of its earlier
+            # response, and recorded as seen unchanged by this run (Index.add_capture).
+            self.crawler.stats.inc_value("liputan/recrawl/not_modified")
+            return []
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         if not is_html(content_type, response.body[:512]):
             return []

@@ -25,6 +25,7 @@ from pipelines.extract import Article, Link, PageAnalysis
 from pipelines.failpoints import failpoint
 from pipelines.index import schema
 from pipelines.urls import url_key
+from pipelines.versions import text_digest
 from pipelines.warc import CaptureRecord
 
 INDEX_NAME = "index.db"  # the one index of an archive, at its root
@@ -131,6 +132,57 @@ class Index:
         ).fetchone()
         return (row[0], row[1], row[2]) if row else None
 
+    def latest_full_capture(self, url: str) -> dict[str, Any] | None:
+        """The latest capture of `url` that was a full answer (status 200, archived as a
+        response or an identical-payload revisit): whose validators a recheck sends."""
+        rows = list(self.db.query(
+            "SELECT * FROM captures WHERE url=? AND status=200 AND warc_file IS NOT NULL"
+            " ORDER BY id DESC LIMIT 1", [url]))
+        return rows[0] if rows else None
+
+    def original_response(self, url: str) -> tuple[str, str, str] | None:
+        """(record id, URL, WARC date) of the record holding the payload of the latest full
+        response of `url`: the original a 304 Not Modified revisit refers to."""
+        row = self.latest_full_capture(url)
+        if row is not None and row["record_type"] == "revisit" and row["revisit_of"]:
+            rows = list(self.db.query("SELECT * FROM captures WHERE id=?", [row["revisit_of"]]))
+            row = rows[0] if rows else row
+        return (row["record_id"], row["url"], row["fetched_at"]) if row else None
+
+    def run(self, run_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM runs WHERE id=?", [run_id]))
+        return rows[0] if rows else None
+
+    # -- what earlier runs of a crawl archived (incremental recrawls) ----------------------
+    def crawl_articles(self, crawl: str, before_run: int) -> list[dict[str, Any]]:
+        """The stories earlier runs of `crawl` indexed: id, url, published_at, first_fetched
+        (the capture time of their first version) and `pages` (the URLs of their pages)."""
+        rows = list(self.db.query(
+            "SELECT a.id, a.url, a.published_at, (SELECT min(v.fetched_at) FROM"
+            " article_versions v WHERE v.article_id = a.id) AS first_fetched FROM articles a"
+            " WHERE a.id IN (SELECT ra.article_id FROM run_articles ra JOIN runs r ON"
+            " r.id = ra.run_id WHERE r.crawl=? AND r.kind='crawl' AND r.id<?) ORDER BY a.id",
+            [crawl, before_run]))
+        pages: dict[int, list[str]] = {}
+        for page in self.db.query(
+                "SELECT p.article_id, p.url FROM article_pages p WHERE p.article_id IN"
+                " (SELECT ra.article_id FROM run_articles ra JOIN runs r ON r.id = ra.run_id"
+                " WHERE r.crawl=? AND r.kind='crawl' AND r.id<?) ORDER BY p.page",
+                [crawl, before_run]):
+            pages.setdefault(page["article_id"], []).append(page["url"])
+        for row in rows:
+            row["pages"] = pages.get(row["id"], [])
+        return rows
+
+    def crawl_captures(self, crawl: str, before_run: int, kind: str
+                       ) -> Iterator[dict[str, Any]]:
+        """Captures of earlier runs of `crawl` of one kind: "rejected" (archived stories
+        the crawl's gates kept out) or "redirect" (archived 3xx answers)."""
+        condition = _EARLIER_CAPTURES[kind]
+        yield from self.db.query(
+            "SELECT c.* FROM captures c JOIN runs r ON r.id = c.run_id WHERE r.crawl=? AND"
+            f" r.kind='crawl' AND r.id<? AND ({condition}) ORDER BY c.id", [crawl, before_run])
+
     # -- the run's frontier ---------------------------------------------------------------
     def frontier_add(self, run_id: int, key: str, url: str, priority: int, callback: str,
                      meta: Mapping[str, Any], state: str) -> None:
@@ -194,7 +246,7 @@ class Index:
             record.fetched_at.isoformat() if record else (fetched_at or utc_now()),
             ref.file if ref else None, ref.offset if ref else None, ref.length if ref else None,
             ref.record_id if ref else None, record.record_type if record else None,
-            record.payload_digest if record else None, revisit_of, error,
+            (record.payload_digest or None) if record else None, revisit_of, error,
         ]
         cur = self.conn.execute(
             "INSERT INTO captures (run_id, url, status, content_type, fetched_at, warc_file,"
@@ -206,8 +258,29 @@ class Index:
             values,
         )
         capture_id = int(cur.fetchone()[0])
+        if status == 304 and revisit_of is not None:
+            self._note_not_modified(capture_id, revisit_of)
         self._wrote()
         return capture_id
+
+    def _note_not_modified(self, capture_id: int, original_id: int) -> None:
+        """A 304 to a recheck: its run saw the story the original capture holds, unchanged
+        (the page is not extracted again)."""
+        found = self.conn.execute(
+            "SELECT article_id, id FROM article_versions WHERE capture_id=:c UNION ALL"
+            " SELECT article_id, NULL FROM article_pages WHERE capture_id=:c UNION ALL"
+            " SELECT id, NULL FROM articles WHERE capture_id=:c LIMIT 1", {"c": original_id},
+        ).fetchone()
+        if found is None:
+            return
+        article_id, version_id = found
+        if version_id is None:
+            latest = self._latest_version(article_id)
+            version_id = latest[0] if latest else None
+        self.conn.execute(
+            "INSERT OR IGNORE INTO run_articles (run_id, article_id, version_id, capture_id,"
+            " change) SELECT run_id, ?, ?, id, 'unchanged' FROM captures WHERE id=?",
+            [article_id, version_id, capture_id])
 
     def remove_capture(self, capture_id: int) -> None:
         """Forget a capture row whose record is gone, and what was indexed from it; its URL
@@ -219,11 +292,25 @@ class Index:
         articles = [r[0] for r in self.conn.execute(
             "SELECT id FROM articles WHERE capture_id=?", [capture_id])]
         for article_id in articles:
+            earlier = self.conn.execute(
+                "SELECT capture_id, title, text, text_digest, word_count FROM article_versions"
+                " WHERE article_id=? AND capture_id!=? ORDER BY version DESC LIMIT 1",
+                [article_id, capture_id]).fetchone()
+            if earlier is not None:
+                # An edited story whose new capture is gone: it is again what it was.
+                self.conn.execute(
+                    "UPDATE articles SET capture_id=?, title=?, text=?, text_digest=?,"
+                    " word_count=? WHERE id=?", [*earlier, article_id])
+                continue
             for table, column in (("links", "source_article_id"), ("article_pages", "article_id"),
                                   ("run_articles", "article_id"),
                                   ("article_versions", "article_id")):
                 self.conn.execute(f"DELETE FROM {table} WHERE {column}=?", [article_id])
             self.conn.execute("DELETE FROM articles WHERE id=?", [article_id])
+        self.conn.execute("DELETE FROM run_articles WHERE capture_id=:c OR version_id IN"
+                          " (SELECT id FROM article_versions WHERE capture_id=:c)",
+                          {"c": capture_id})
+        self.conn.execute("DELETE FROM article_versions WHERE capture_id=?", [capture_id])
         self.conn.execute("DELETE FROM article_pages WHERE capture_id=?", [capture_id])
         self.conn.execute("UPDATE captures SET revisit_of=NULL WHERE revisit_of=?", [capture_id])
         self.conn.execute("DELETE FROM captures WHERE id=?", [capture_id])
@@ -239,7 +326,12 @@ class Index:
         self, capture_id: int, article: Article, links: Iterable[Link] = (),
         relevance: float | None = None, *, page_url: str | None = None,
     ) -> int:
-        """Insert or replace the article at `article.url` and its outgoing links.
+        """Index the article at `article.url` (one row per story) and its outgoing links.
+
+        The row holds the story's newest text; each distinct text is a version
+        (`article_versions`), and the capture's run records which version it saw
+        (`run_articles`). The same text captured again leaves the row pointing at the
+        capture that first had it (a full response, not a revisit).
 
         A page of a multi-page story (`article.page` set) joins the story's row instead:
         the first page (or, without it, the first to arrive) gives the metadata, and the
@@ -247,20 +339,33 @@ class Index:
         """
         row = asdict(article)
         row["tags"] = json.dumps(list(article.tags), ensure_ascii=False)
-        row.update(capture_id=capture_id, relevance=relevance, indexed_at=utc_now(), pages=1)
+        row.update(capture_id=capture_id, relevance=relevance, indexed_at=utc_now(), pages=1,
+                   text_digest=text_digest(article.text))
         columns = [c for c in row if c in _ARTICLE_COLUMNS]
         if article.page is not None:
             return self._add_story_page(capture_id, article, row, columns, links,
                                         page_url or article.url)
-        updates = ", ".join(f"{c}=excluded.{c}" for c in columns if c != "url")
-        cur = self.conn.execute(
-            f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-            f" ON CONFLICT(url) DO UPDATE SET {updates} RETURNING id",
-            [row[c] for c in columns],
-        )
-        article_id = int(cur.fetchone()[0])
-        self.conn.execute("DELETE FROM article_pages WHERE article_id=?", [article_id])
-        self._set_links(article_id, links, replace=True)
+        found = self.conn.execute(
+            "SELECT a.id, a.text_digest, c.fetched_at FROM articles a LEFT JOIN captures c"
+            " ON c.id = a.capture_id WHERE a.url=?", [article.url]).fetchone()
+        if found is not None and (found[1] == row["text_digest"]
+                                  or (found[2] or "") > self._capture(capture_id)[1]):
+            # The same text again, or an older capture indexed late (reindex): the row
+            # keeps the newest text and the capture that holds it.
+            article_id = int(found[0])
+        else:
+            updates = ", ".join(f"{c}=excluded.{c}" for c in columns if c != "url")
+            cur = self.conn.execute(
+                f"INSERT INTO articles ({', '.join(columns)})"
+                f" VALUES ({', '.join('?' * len(columns))})"
+                f" ON CONFLICT(url) DO UPDATE SET {updates} RETURNING id",
+                [row[c] for c in columns],
+            )
+            article_id = int(cur.fetchone()[0])
+            self.conn.execute("DELETE FROM article_pages WHERE article_id=?", [article_id])
+            self._set_links(article_id, links, replace=True)
+        self._record_version(article_id, capture_id, article.title, article.text,
+                             article.word_count, row["text_digest"], grows=False)
         return article_id
 
     def _add_story_page(self, capture_id: int, article: Article, row: dict[str, Any],
@@ -272,20 +377,27 @@ class Index:
                 f" VALUES ({', '.join('?' * len(columns))}) RETURNING id",
                 [row[c] for c in columns],
             )
-            article_id = int(cur.fetchone()[0])
+            article_id, changed = int(cur.fetchone()[0]), True
         else:
             article_id = int(found[0])
-            if article.page == 1:  # the first page speaks for the story
-                keep = [c for c in columns if c not in ("url", "text", "word_count", "pages")]
+            held = self.conn.execute("SELECT text FROM article_pages WHERE article_id=? AND"
+                                     " page=?", [article_id, article.page]).fetchone()
+            # An unchanged page keeps pointing at the capture that first had its text.
+            changed = held is None or text_digest(held[0] or "") != row["text_digest"]
+            if changed and article.page == 1:  # the first page speaks for the story
+                keep = [c for c in columns
+                        if c not in ("url", "text", "word_count", "pages", "text_digest")]
                 self.conn.execute(
                     f"UPDATE articles SET {', '.join(f'{c}=?' for c in keep)} WHERE id=?",
                     [row[c] for c in keep] + [article_id],
                 )
-        self.conn.execute(
-            "INSERT OR REPLACE INTO article_pages (article_id, page, capture_id, url, text,"
-            " word_count) VALUES (?,?,?,?,?,?)",
-            [article_id, article.page, capture_id, page_url, article.text, article.word_count],
-        )
+        if changed:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO article_pages (article_id, page, capture_id, url, text,"
+                " word_count) VALUES (?,?,?,?,?,?)",
+                [article_id, article.page, capture_id, page_url, article.text,
+                 article.word_count],
+            )
         pages = self.conn.execute(
             "SELECT page, text, word_count FROM article_pages WHERE article_id=? ORDER BY page",
             [article_id],
@@ -294,10 +406,87 @@ class Index:
         numbered = [p for p in pages if p[0] > 0]
         text, words = ((whole[0][1], whole[0][2]) if whole else
                        ("\n\n".join(p[1] for p in numbered), sum(p[2] for p in numbered)))
-        self.conn.execute("UPDATE articles SET text=?, word_count=?, pages=? WHERE id=?",
-                          [text, words, len(pages), article_id])
-        self._set_links(article_id, links, replace=False)
+        digest = text_digest(text)
+        self.conn.execute("UPDATE articles SET text=?, word_count=?, pages=?, text_digest=?"
+                          " WHERE id=? AND (text_digest IS NOT ? OR pages IS NOT ?)",
+                          [text, words, len(pages), digest, article_id, digest, len(pages)])
+        if changed:
+            self._set_links(article_id, links, replace=False)
+        title = self.conn.execute("SELECT title FROM articles WHERE id=?",
+                                  [article_id]).fetchone()[0]
+        # The story's text grows page by page: one version per run, not one per page.
+        self._record_version(article_id, capture_id, title, text, words, digest, grows=True)
         return article_id
+
+    def _capture(self, capture_id: int) -> tuple[int | None, str]:
+        """(run id, fetched_at) of a capture: the run of a capture is its `run_id`."""
+        row = self.conn.execute("SELECT run_id, fetched_at FROM captures WHERE id=?",
+                                [capture_id]).fetchone()
+        return (row[0], row[1] or "") if row else (None, "")
+
+    def _latest_version(self, article_id: int) -> tuple[int, int, str] | None:
+        """(id, version, text digest) of the story's newest version."""
+        return self.conn.execute(
+            "SELECT id, version, text_digest FROM article_versions WHERE article_id=?"
+            " ORDER BY version DESC LIMIT 1", [article_id]).fetchone()
+
+    def _record_version(self, article_id: int, capture_id: int, title: str | None, text: str,
+                        words: int, digest: str, *, grows: bool) -> None:
+        """Record that the capture's run saw the story with this text: a new version when
+        the text differs from the newest one, and the run's `run_articles` row. `grows`:
+        a multi-page story, whose text this run completes page by page, so its own
+        version is updated in place instead of a new one per page."""
+        run_id, fetched_at = self._capture(capture_id)
+        if run_id is None:
+            return
+        own = None if grows else self.conn.execute(
+            "SELECT id FROM article_versions WHERE article_id=? AND capture_id=?",
+            [article_id, capture_id]).fetchone()
+        if own is not None:
+            # The same record extracted again (a reindex with a better extractor): its
+            # version takes the new text; the story did not change.
+            self.conn.execute("UPDATE article_versions SET title=?, text=?, text_digest=?,"
+                              " word_count=? WHERE id=?", [title, text, digest, words, own[0]])
+            self._wrote()
+            return
+        seen = self.conn.execute(
+            "SELECT r.version_id, r.change, v.run_id, v.text_digest, v.version FROM"
+            " run_articles r LEFT JOIN article_versions v ON v.id = r.version_id"
+            " WHERE r.run_id=? AND r.article_id=?", [run_id, article_id]).fetchone()
+        if seen is not None:
+            version_id, change, version_run, seen_digest, number = seen
+            if seen_digest == digest:
+                return  # this run has seen this text already (a replay, a reindex)
+            if grows and change != "unchanged" and version_run == run_id:
+                previous = self.conn.execute(
+                    "SELECT id, text_digest FROM article_versions WHERE article_id=? AND"
+                    " version=?", [article_id, number - 1]).fetchone()
+                if previous is not None and previous[1] == digest:
+                    # Complete, the story is its previous text after all.
+                    self.conn.execute("DELETE FROM article_versions WHERE id=?", [version_id])
+                    self.conn.execute(
+                        "UPDATE run_articles SET version_id=?, change='unchanged' WHERE"
+                        " run_id=? AND article_id=?", [previous[0], run_id, article_id])
+                else:
+                    self.conn.execute(
+                        "UPDATE article_versions SET title=?, text=?, text_digest=?,"
+                        " word_count=? WHERE id=?", [title, text, digest, words, version_id])
+                self._wrote()
+                return
+        latest = self._latest_version(article_id)
+        if latest is not None and latest[2] == digest:
+            version_id, change = latest[0], "unchanged"
+        else:
+            version_id = int(self.conn.execute(
+                "INSERT INTO article_versions (article_id, version, run_id, capture_id,"
+                " fetched_at, title, text, text_digest, word_count) VALUES (?,?,?,?,?,?,?,?,?)",
+                [article_id, latest[1] + 1 if latest else 1, run_id, capture_id, fetched_at,
+                 title, text, digest, words]).lastrowid)
+            change = "new" if latest is None else "changed"
+        self.conn.execute(
+            "INSERT OR REPLACE INTO run_articles (run_id, article_id, version_id, capture_id,"
+            " change) VALUES (?,?,?,?,?)", [run_id, article_id, version_id, capture_id, change])
+        self._wrote()
 
     def _set_links(self, article_id: int, links: Iterable[Link], *, replace: bool) -> None:
         if replace:
@@ -411,8 +600,13 @@ class Index:
         )
 
 
+_EARLIER_CAPTURES = {
+    "rejected": "c.verdict IS NOT NULL",
+    "redirect": "c.status BETWEEN 300 AND 399 AND c.warc_file IS NOT NULL",
+}
+
 _ARTICLE_COLUMNS = {
     "capture_id", "url", "canonical_url", "outlet", "title", "author", "editor", "source",
     "published_at", "date_source", "pages", "language", "description", "tags", "text",
-    "word_count", "relevance", "cluster_id", "extracted_with", "indexed_at",
+    "word_count", "relevance", "cluster_id", "extracted_with", "indexed_at", "text_digest",
 }

@@ -133,6 +133,36 @@ def m002_runs(db: Database) -> None:
     db["runs"].add_foreign_key("schedule_id", "schedules", "id")
 
 
+@migrations()
+def m003_versions_text_digest(db: Database) -> None:
+    """Article versions are filled: every article row carries the digest of its text, and
+    the articles an index already holds become their first version, seen by the run of
+    their capture (`captures.run_id`)."""
+    from pipelines.versions import text_digest
+
+    db["articles"].add_column("text_digest", str)
+    db["article_versions"].create_index(["capture_id"])
+    db["run_articles"].create_index(["article_id"])
+    rows = db.execute(
+        "SELECT a.id, a.capture_id, a.title, a.text, a.word_count, c.run_id, c.fetched_at"
+        " FROM articles a LEFT JOIN captures c ON c.id = a.capture_id").fetchall()
+    for article_id, capture_id, title, text, words, run_id, fetched_at in rows:
+        digest = text_digest(text or "")
+        db.execute("UPDATE articles SET text_digest=? WHERE id=?", [digest, article_id])
+        if db.execute("SELECT 1 FROM article_versions WHERE article_id=?",
+                      [article_id]).fetchone():
+            continue
+        version_id = db.execute(
+            "INSERT INTO article_versions (article_id, version, run_id, capture_id, fetched_at,"
+            " title, text, text_digest, word_count) VALUES (?,1,?,?,?,?,?,?,?)",
+            [article_id, run_id, capture_id, fetched_at, title, text, digest, words],
+        ).lastrowid
+        if run_id is not None:
+            db.execute("INSERT OR IGNORE INTO run_articles (run_id, article_id, version_id,"
+                       " capture_id, change) VALUES (?,?,?,?,'new')",
+                       [run_id, article_id, version_id, capture_id])
+
+
 def apply(db: Database) -> None:
     """Bring `db` to the current schema (a no-op when it is there)."""
     migrations.apply(db)

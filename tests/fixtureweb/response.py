@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 
 CHUNK_SIZE = 8192
@@ -35,6 +36,34 @@ class Response:
         self.compressible = compressible
         self.chunked = chunked
         self._wire: dict[tuple[bool, bool], tuple[bytes, bytes]] = {}
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+    def not_modified(self, if_none_match: str | None, if_modified_since: str | None) -> bool:
+        """Whether a conditional GET is answered 304: If-None-Match (weak comparison, as
+        for GET) decides when sent, else If-Modified-Since against Last-Modified."""
+        etag, modified = self.header("ETag"), self.header("Last-Modified")
+        if self.status != 200 or not (etag or modified):
+            return False
+        if if_none_match is not None:
+            wanted = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+            return "*" in wanted or (etag or "").removeprefix("W/") in wanted
+        if if_modified_since and modified:
+            try:
+                return parsedate_to_datetime(modified) <= parsedate_to_datetime(
+                    if_modified_since)
+            except (TypeError, ValueError):
+                return False
+        return False
+
+    def not_modified_head(self) -> bytes:
+        """The 304's header lines: the validators, no body and no Content-Length."""
+        lines = ["HTTP/1.1 304 Not Modified", "Server: fixtureweb"]
+        if self.compressible:
+            lines.append("Vary: Accept-Encoding")
+        lines += [f"{k}: {v}" for k, v in self.headers if k in ("ETag", "Last-Modified")]
+        return ("\r\n".join(lines) + "\r\n").encode("latin-1")
 
     def wire(self, gzip_ok: bool, chunk_ok: bool) -> tuple[bytes, bytes]:
         """(header lines without Date/Connection and the final CRLF, body bytes as sent)."""

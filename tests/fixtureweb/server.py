@@ -149,6 +149,10 @@ class _Handler(BaseHTTPRequestHandler):
         if srv.latency:
             time.sleep(srv.latency)
         response = srv.site.respond(host, path, query)
+        if response.not_modified(self.headers.get("If-None-Match"),
+                                 self.headers.get("If-Modified-Since")):
+            self._write(response.not_modified_head(), b"")
+            return
         gzip_ok = _accepts_gzip(self.headers.get("Accept-Encoding", ""))
         http11 = self.request_version == "HTTP/1.1"
         head, body = response.wire(gzip_ok, chunk_ok=http11)

@@ -6,8 +6,12 @@ look-ups once its page has been rendered. Pages render on first request and are 
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import re
 import zlib
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from urllib.parse import parse_qs
 
 from . import feeds, media
@@ -38,6 +42,7 @@ class Site:
         self.charset_trap_ids: set[tuple[str, int]] = set()
         self._cache: dict[tuple[str, str, object], Response] = {}
         self._not_found: dict[str, Response] = {}
+        self.edited: dict[tuple[str, str], Entry] = {}  # (host, path) -> the edited article
         for site in self.sites:
             self._add_routes(site)
         self._add_specials()
@@ -132,6 +137,20 @@ class Site:
         if multi_all:
             self.specials["multi_page_all"] = multi_all.url
 
+    def edit(self, url: str, paragraph: str, when: datetime | None = None) -> Entry:
+        """Add a paragraph to the article at `url` (page-1 URL), as an outlet updating a
+        story: its pages get a new body, ETag and Last-Modified (`when`, default now)."""
+        entry = next((e for s in self.sites for e in s.entries if e.url == url), None)
+        if entry is None:
+            raise KeyError(f"no article at {url}")
+        entry = self.edited.get((entry.host, entry.path), entry)
+        art = dataclasses.replace(entry.art, paragraphs=(*entry.art.paragraphs, paragraph),
+                                  updated=when or datetime.now(UTC))
+        edited = self.edited[(entry.host, entry.path)] = dataclasses.replace(entry, art=art)
+        for key in [k for k in self._cache if k[:2] == (entry.host, entry.path)]:
+            del self._cache[key]
+        return edited
+
     def _site_of(self, entry: Entry) -> OutletSite:
         return next(s for s in self.sites if s.outlet.key == entry.outlet.key)
 
@@ -191,13 +210,18 @@ class Site:
         if page is False:
             return None  # malformed ?page=
         if kind == "article":
-            entry: Entry = payload
+            entry: Entry = self.edited.get((payload.host, payload.path), payload)
             if page is not None and not 1 <= page <= entry.art.pages:
                 return None
             trap = (o.key, entry.art.id) in self.charset_trap_ids
             # The wrong-charset article's header lies: the body is UTF-8 and says so itself.
             ctype = "text/html; charset=iso-8859-1" if trap else HTML
-            return Response(200, ctype, r.article(entry, page))
+            body = r.article(entry, page)
+            # Validators for conditional requests (weak: the same ETag gzip or not).
+            modified = (entry.art.updated or entry.art.published).astimezone(UTC)
+            validators = (("ETag", f'W/"{hashlib.sha1(body).hexdigest()[:16]}"'),
+                          ("Last-Modified", format_datetime(modified, usegmt=True)))
+            return Response(200, ctype, body, headers=validators)
         if page is None:
             return None  # ?page=all only exists for articles
         if kind == "section":

@@ -148,8 +148,18 @@ class FixtureWeb:
     @property
     def articles(self) -> list[ArticleInfo]:
         if self._articles is None:
-            self._articles = [_info(e) for s in self.site.sites for e in s.entries]
+            edited = self.site.edited
+            self._articles = [_info(edited.get((e.host, e.path), e))
+                              for s in self.site.sites for e in s.entries]
         return list(self._articles)
+
+    def edit(self, url: str, paragraph: str) -> ArticleInfo:
+        """Update the article at `url` (its page-1 URL) between two crawls: `paragraph` is
+        added at its end, and its pages answer with a new ETag and Last-Modified (a
+        conditional request for the old ones gets the new page, not a 304)."""
+        entry = self.site.edit(url, paragraph)
+        self._articles = None
+        return _info(entry)
 
     @property
     def requests(self) -> list[RequestLog]:
