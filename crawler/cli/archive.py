@@ -14,6 +14,7 @@ from crawler.cli import (
     archive_option,
     cli,
     fail,
+    hold_archive,
 )
 
 
@@ -101,7 +102,8 @@ def reindex(warcs: tuple[Path, ...], archive: Path, workers: int) -> None:
         done += 1
         click.echo(f"[{done}/{total}] {path}: {records:,} records so far", err=True)
 
-    with extraction_pool(workers or default_workers()) as pool:
+    with hold_archive(archive, kind="reindex"), \
+            extraction_pool(workers or default_workers()) as pool:
         report = rebuild(warcs, archive, pool=pool, on_file=on_file)
     elapsed = time.monotonic() - started
     click.echo(f"Reindexed {report.files} WARC files: {report.records:,} records,"
