@@ -28,6 +28,7 @@ LIPUTAN_BEST_FIRST = True  # request priority = link score; False = breadth-firs
 LIPUTAN_RESUME = True
 # A run whose failed fetches pass this share of its requests is recorded "failed", exit 1.
 LIPUTAN_MAX_FAILURE_SHARE = 0.5
+LIPUTAN_SCHEDULE_ID = 0  # the schedule that started this run (set by `liputan scheduler`)
 
 # -- Scrapy --------------------------------------------------------------------------------
 USER_AGENT = f"Liputan/{__version__} (archival crawler for news research)"

@@ -1,7 +1,8 @@
 """The `liputan` command line: thin click wrappers over the crawler and the archive.
 
 This module holds the group and what every command shares; the commands live by the user
-they serve: crawl.py (crawling, scheduling), research.py (searching), archive.py (upkeep).
+they serve: crawl.py (crawling), schedule.py (recurring crawls), research.py (searching),
+archive.py (upkeep).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Any
 import click
 
 from crawler import __version__
+from pipelines.lock import ArchiveBusy, ArchiveLock
 
 DEFAULT_ARCHIVE = "archive"
-REPO_ROOT = Path(__file__).resolve().parents[2]  # crawler/cli/__init__.py -> the repo
+REPO_ROOT = Path(__file__).resolve().parents[2]  # crawler/cli/__init__.py -> the checkout
 DEMO_CONFIG = REPO_ROOT / "crawls" / "demo.toml"
 
 archive_option = click.option(
@@ -37,6 +39,15 @@ def index_path(archive: Path) -> Path:
         raise fail(f"no index at {path}; run `liputan crawl CONFIG` or `liputan reindex WARC...`"
                     " first, or pass --archive")
     return path
+
+
+def hold_archive(archive: Path, crawl: str = "", kind: str = "crawl") -> ArchiveLock:
+    """The archive's lock, for a command that writes it (crawl, reindex, repair); while
+    another process holds it, a one-line error naming the holder."""
+    try:
+        return ArchiveLock(archive, crawl, kind=kind).acquire()
+    except ArchiveBusy as exc:
+        raise fail(str(exc)) from exc
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -85,4 +96,5 @@ from crawler.cli import archive as _archive  # noqa: E402, F401
 from crawler.cli import crawl as _crawl  # noqa: E402, F401
 from crawler.cli import history as _history  # noqa: E402, F401
 from crawler.cli import research as _research  # noqa: E402, F401
+from crawler.cli import schedule as _schedule  # noqa: E402, F401
 

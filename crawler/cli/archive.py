@@ -14,6 +14,7 @@ from crawler.cli import (
     archive_option,
     cli,
     fail,
+    hold_archive,
 )
 
 
@@ -101,7 +102,8 @@ def reindex(warcs: tuple[Path, ...], archive: Path, workers: int) -> None:
         done += 1
         click.echo(f"[{done}/{total}] {path}: {records:,} records so far", err=True)
 
-    with extraction_pool(workers or default_workers()) as pool:
+    with hold_archive(archive, kind="reindex"), \
+            extraction_pool(workers or default_workers()) as pool:
         report = rebuild(warcs, archive, pool=pool, on_file=on_file)
     elapsed = time.monotonic() - started
     click.echo(f"Reindexed {report.files} WARC files: {report.records:,} records,"
@@ -128,17 +130,21 @@ def check(archive: Path, repair: bool) -> None:
         liputan check --repair      # after a crash, if you will not resume the crawl
     """
     from pipelines.check import check_archive, repair_archive
+    from pipelines.lock import is_locked
 
     if not archive.is_dir():
         raise fail(f"no archive at {archive}")
     if repair:
-        fixed = repair_archive(archive)
+        with hold_archive(archive, kind="repair"):
+            fixed = repair_archive(archive)
         click.echo(f"repaired: {len(fixed.sealed)} WARC files sealed ({fixed.cut_bytes:,}"
                    f" bytes of partial records cut), {fixed.added:,} captures added to the"
                    f" index, {fixed.removed:,} rows pointing at nothing removed")
         for problem in fixed.problems:
             click.echo(f"problem: {problem}", err=True)
-    report = check_archive(archive, on_file=lambda p: click.echo(f"checked {p}", err=True))
+    # While a crawl writes, its .open file and newest records are ahead of the index by design.
+    report = check_archive(archive, on_file=lambda p: click.echo(f"checked {p}", err=True),
+                           writing=is_locked(archive))
     click.echo(f"{report.files} WARC files, {report.records:,} records, {report.pointers:,}"
                f" capture pointers, {report.articles:,} articles checked:"
                f" {len(report.problems)} problems")

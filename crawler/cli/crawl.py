@@ -21,13 +21,14 @@ from crawler.cli import (
     echo_hits_table,
     emit,
     fail,
+    hold_archive,
     index_path,
     output_format,
 )
 from crawler.config import ConfigError, load_config
 
 
-def _parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
+def parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in values:
         key, sep, value = item.partition("=")
@@ -78,9 +79,11 @@ def _print_summary(result: Any) -> None:
 @click.option("--dry-run", is_flag=True,
               help="Print the discovery plan (every start URL by source and outlet) and the "
                    "topic's strongest terms; fetch nothing.")
+@click.option("--schedule-id", type=int, hidden=True,
+              help="The schedule this run belongs to (the scheduler passes it).")
 @output_format
 def crawl(config_file: Path, archive: Path, proxy: str | None, settings: tuple[str, ...],
-          stats_json: Path | None, dry_run: bool, fmt: str) -> None:
+          stats_json: Path | None, dry_run: bool, schedule_id: int | None, fmt: str) -> None:
     """Crawl the sources of CONFIG into the archive (WARC + index).
 
     \b
@@ -96,7 +99,11 @@ def crawl(config_file: Path, archive: Path, proxy: str | None, settings: tuple[s
         _print_plan(config, fmt)
         return
     from crawler.run import run_crawl
-    result = run_crawl(config, archive, proxy=proxy, overrides=_parse_sets(settings))
+    overrides = parse_sets(settings)
+    if schedule_id:
+        overrides["LIPUTAN_SCHEDULE_ID"] = schedule_id
+    with hold_archive(archive, config.name):
+        result = run_crawl(config, archive, proxy=proxy, overrides=overrides)
     _print_summary(result)
     if stats_json:
         stats_json.write_text(json.dumps(result.stats, default=str, indent=2, sort_keys=True))
@@ -192,7 +199,7 @@ def demo(archive: Path, query: str) -> None:
         config = load_config(DEMO_CONFIG)
     except ConfigError as exc:
         raise fail(str(exc)) from exc
-    with fixture_web() as web:
+    with hold_archive(archive, config.name), fixture_web() as web:
         click.echo(f"Fixture web on {web['proxy_url']}: {', '.join(web['hosts'])}")
         result = run_crawl(config, archive, proxy=web["proxy_url"],
                            overrides={"LOG_LEVEL": "WARNING"})

@@ -38,6 +38,7 @@ class Options:
     best_first: bool
     resume: bool
     max_failure_share: float
+    schedule_id: int | None
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Options:
@@ -72,4 +73,5 @@ class Options:
             best_first=settings.getbool("LIPUTAN_BEST_FIRST"),
             resume=settings.getbool("LIPUTAN_RESUME"),
             max_failure_share=number("MAX_FAILURE_SHARE", float, 0, 1),
+            schedule_id=int(number("SCHEDULE_ID", int, 0, 1 << 62)) or None,
         )

@@ -15,6 +15,7 @@ from scrapy import signals
 from crawler.components.options import Options
 from crawler.components.workers import PageAnalyser
 from pipelines.archive import CrawlArchive
+from pipelines.lock import ArchiveLock
 from pipelines.pool import default_workers
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ class CrawlServices:
     options: Options
     _archive: CrawlArchive | None = field(default=None, init=False)
     _analyser: PageAnalyser | None = field(default=None, init=False)
+    _lock: ArchiveLock | None = field(default=None, init=False)
 
     @property
     def analyser(self) -> PageAnalyser | None:
@@ -56,6 +58,9 @@ class CrawlServices:
         config = getattr(crawler.spider, "crawl_config", None)
         name = config.name if config else crawler.spider.name
         settings = crawler.settings
+        # `liputan crawl` holds the archive already (this counts once more); a bare
+        # `scrapy crawl` takes it here, before recovery could touch another crawl's files.
+        self._lock = ArchiveLock(options.archive_dir, name).acquire()
         archive = CrawlArchive(
             root=options.archive_dir,
             crawl=name,
@@ -70,6 +75,7 @@ class CrawlServices:
             max_bytes=options.warc_max_bytes,
             gzip_level=options.warc_gzip_level,
             resume=options.resume,
+            schedule_id=options.schedule_id,
         )
         crawler.signals.connect(self._seal, signal=signals.spider_closed, weak=False)
         return archive
@@ -82,7 +88,11 @@ class CrawlServices:
         if self.crawler.stats:  # what the command line reports
             self.crawler.stats.set_value("liputan/run_id", self._archive.run_id)
             self.crawler.stats.set_value("liputan/run_status", status)
-        self._archive.close(status=status, stats=stats)
+        try:
+            self._archive.close(status=status, stats=stats)
+        finally:
+            if self._lock is not None:
+                self._lock.release()
 
 
 def run_status(reason: str, stats: dict, options: Options) -> str:

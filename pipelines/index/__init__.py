@@ -17,16 +17,18 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from pipelines.extract import Article, Link, PageAnalysis
 from pipelines.failpoints import failpoint
 from pipelines.index import schema
 from pipelines.urls import url_key
 from pipelines.versions import text_digest
-from pipelines.warc import CaptureRecord
+
+if TYPE_CHECKING:  # annotations only: opening an index need not load the extractors
+    from pipelines.extract import Article, Link, PageAnalysis
+    from pipelines.warc import CaptureRecord
 
 INDEX_NAME = "index.db"  # the one index of an archive, at its root
 

@@ -163,6 +163,16 @@ def m003_versions_text_digest(db: Database) -> None:
                        [run_id, article_id, version_id, capture_id])
 
 
+@migrations()
+def m004_schedules_outcome(db: Database) -> None:
+    """What a schedule's last attempt did: when the scheduler started it and the crawl
+    process's exit code (a crawl that failed before its run began has no run row)."""
+    have = db["schedules"].columns_dict
+    for column, kind in (("last_started_at", str), ("last_exit_code", int)):
+        if column not in have:
+            db["schedules"].add_column(column, kind)
+
+
 def apply(db: Database) -> None:
     """Bring `db` to the current schema (a no-op when it is there)."""
     migrations.apply(db)
