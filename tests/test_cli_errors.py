@@ -78,3 +78,9 @@ def test_check_reports_a_damaged_record(crawled, tmp_path):
 
 def test_crawl_of_a_missing_config(tmp_path):
     assert_one_line_error(liputan("crawl", str(tmp_path / "none.toml")), "cannot read")
+
+
+def test_demo_finds_its_config_and_the_fixture_web():
+    from crawler.cli import DEMO_CONFIG, REPO_ROOT
+
+    assert DEMO_CONFIG.is_file() and (REPO_ROOT / "tests" / "fixtureweb").is_dir()
