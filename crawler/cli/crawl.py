@@ -38,29 +38,28 @@ def _parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _print_summary(result: Any) -> None:
-    stats = result.stats
+    stats, run = result.stats, result.run or {}
     elapsed = stats.get("liputan/elapsed_seconds") or stats.get("elapsed_time_seconds") or 0
-    pages = stats.get("downloader/response_count", 0)
+    # The run's counts come from the index (a resumed run's earlier processes included);
+    # the rest is this process's stats.
+    pages = run.get("fetched", stats.get("downloader/response_count", 0))
     rate = pages / elapsed if elapsed else 0.0
     warcs = sorted((result.archive / result.config.name / "warcs").glob("*.warc.gz"))
-    click.echo(f"Crawl {result.config.name!r} {result.finish_reason} in {elapsed:.1f} s")
+    named = f"Run {run['run']} of crawl" if run else "Crawl"
+    click.echo(f"{named} {result.config.name!r} {result.status} in {elapsed:.1f} s")
     click.echo(f"  pages fetched      {pages:>8,}  ({rate:.1f} pages/s)")
     click.echo(f"  captures archived  {stats.get('liputan/captures', 0):>8,}"
                f"  ({stats.get('liputan/revisits', 0)} revisits,"
                f" {stats.get('liputan/warc_bytes', 0) / 1e6:.1f} MB of WARC)")
     click.echo(f"  articles indexed   {stats.get('liputan/articles', 0):>8,}")
-    click.echo(f"  fetch failures     {stats.get('liputan/fetch_failures', 0):>8,}"
+    failures = run.get("failures", stats.get("liputan/fetch_failures", 0))
+    blocked = run.get("robots_blocked", stats.get("robotstxt/forbidden", 0))
+    click.echo(f"  fetch failures     {failures:>8,}"
                f"  extraction errors {stats.get('liputan/extraction_errors', 0):,}")
-    click.echo(f"  robots.txt blocked {stats.get('robotstxt/forbidden', 0):>8,}")
+    click.echo(f"  robots.txt blocked {blocked:>8,}")
     click.echo(f"  WARC files         {len(warcs):>8,}  in {result.archive / result.config.name}"
                "/warcs")
     click.echo(f"  index              {result.archive / 'index.db'}")
-
-
-
-
-
-
 
 
 @cli.command()
@@ -96,8 +95,14 @@ def crawl(config_file: Path, archive: Path, proxy: str | None, settings: tuple[s
     _print_summary(result)
     if stats_json:
         stats_json.write_text(json.dumps(result.stats, default=str, indent=2, sort_keys=True))
-    if result.finish_reason not in ("finished", "closespider_pagecount"):
-        raise fail(f"crawl ended early: {result.finish_reason}")
+    if result.run is None:
+        raise fail(f"crawl ended before its run started: {result.finish_reason}")
+    if result.status != "finished":
+        # One line cron mails: which run, how it ended, where to look.
+        run = result.run
+        raise fail(f"run {run['run']} of {config.name} {result.status} (pages fetched"
+                   f" {run['fetched']}, failed fetches {run['failures']});"
+                   f" see `liputan report {run['run']}`")
 
 
 def _print_plan(config: Any, fmt: str) -> None:

@@ -2,7 +2,8 @@
 
 Counting at the downloader, not when links are found, is what makes a best-first crawl
 work: every link can be queued, and the budget goes to the highest-scored requests. A
-resumed run keeps what its earlier processes spent (the URLs its frontier has done).
+resumed run keeps what its earlier processes spent (the URLs its frontier has done). A URL
+dropped once the budget is spent is recorded as skipped (reason `budget`).
 """
 
 from __future__ import annotations
@@ -44,5 +45,6 @@ class PageBudget:
                 self.crawler.spider.logger.info("page budget of %d spent: dropping the rest",
                                                 self.max_pages)
             stats.inc_value("liputan/budget_dropped")
+            services(self.crawler).archive.record_skipped(request.url, "budget")
             raise IgnoreRequest(f"page budget of {self.max_pages} spent")
         self.sent += 1

@@ -133,6 +133,15 @@ def m002_runs(db: Database) -> None:
     db["runs"].add_foreign_key("schedule_id", "schedules", "id")
 
 
+@migrations()
+def m003_reports_skipped_once(db: Database) -> None:
+    """A URL is skipped once per run and reason: a resumed run meets its robots-blocked
+    links again (their frontier rows were never done) without listing them twice."""
+    db.execute("DELETE FROM skipped WHERE rowid NOT IN (SELECT min(rowid) FROM skipped"
+               " GROUP BY run_id, url, reason)")
+    db["skipped"].create_index(["run_id", "url", "reason"], unique=True)
+
+
 def apply(db: Database) -> None:
     """Bring `db` to the current schema (a no-op when it is there)."""
     migrations.apply(db)
