@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import liputan
 
-COMMANDS = ["demo", "crawl", "search", "show", "reindex", "check"]
+COMMANDS = ["demo", "crawl", "search", "show", "reindex", "check", "runs", "report"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -1,7 +1,8 @@
 """The `liputan` command line: thin click wrappers over the crawler and the archive.
 
 This module holds the group and what every command shares; the commands live by the user
-they serve: crawl.py (crawling, scheduling), research.py (searching), archive.py (upkeep).
+they serve: crawl.py (crawling, scheduling), research.py (searching), archive.py (upkeep),
+runs.py (the run history and reports).
 """
 
 from __future__ import annotations
@@ -84,4 +85,5 @@ def main() -> None:
 from crawler.cli import archive as _archive  # noqa: E402, F401
 from crawler.cli import crawl as _crawl  # noqa: E402, F401
 from crawler.cli import research as _research  # noqa: E402, F401
+from crawler.cli import runs as _runs  # noqa: E402, F401
 
