@@ -134,6 +134,18 @@ def test_pages_counted_leave_robots_txt_out_and_server_errors_fail(tmp_path):
     archive.close()
 
 
+def test_a_resumed_run_counts_what_its_earlier_processes_fetched(tmp_path):
+    first = CrawlArchive(tmp_path, "unit")
+    first.capture(HttpExchange("http://a.test/1", 200, [("Content-Type", "text/html")],
+                               b"<p>ok</p>"))
+    first.close(status="interrupted")
+    second = CrawlArchive(tmp_path, "unit")  # carries on the run, fetches nothing more
+    assert second.resumed and second.run_id == first.run_id
+    counts = run_counts(second.index, [second.run_id])[second.run_id]
+    assert counts.fetched == 1 and counts.outcome(0.5) == "finished"
+    second.close()
+
+
 def test_robots_blocked_urls_are_recorded_and_reported(crawled, crawled_views, web):
     conn = sqlite3.connect(crawled.root / "index.db")
     blocked = {url for (url,) in conn.execute(
