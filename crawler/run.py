@@ -11,8 +11,11 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.components.services import services
 from crawler.config import CrawlConfig
 from crawler.spiders.coverage import CoverageSpider
+from pipelines.index import INDEX_NAME, Index
+from pipelines.runs import run_rows
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,12 @@ class CrawlResult:
     config: CrawlConfig
     archive: Path
     stats: dict[str, Any]
+    run: dict[str, Any] | None = None  # the run as `liputan runs` shows it, from the index
+
+    @property
+    def status(self) -> str:
+        """The run's recorded status (`finished`, `failed`, `interrupted`...)."""
+        return str(self.run["status"]) if self.run else self.finish_reason
 
     @property
     def finish_reason(self) -> str:
@@ -52,4 +61,18 @@ def run_crawl(config: CrawlConfig, archive: Path, proxy: str | None = None,
     process.crawl(crawler, config=str(config.path))
     process.start()
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
-    return CrawlResult(config, archive, stats)
+    found = services(crawler)
+    return CrawlResult(config, archive, stats,
+                       _recorded_run(found.options.archive_dir, found.run_id))
+
+
+def _recorded_run(archive: Path, run_id: int | None) -> dict[str, Any] | None:
+    """The run as the index holds it now that the crawl has closed it."""
+    if run_id is None or not (archive / INDEX_NAME).exists():
+        return None
+    index = Index(archive / INDEX_NAME)
+    try:
+        rows = run_rows(index, run_id=run_id)
+    finally:
+        index.close()
+    return rows[0] if rows else None

@@ -58,6 +58,7 @@ class ArchiveCounts:
     captures: int = 0
     revisits: int = 0
     failures: int = 0
+    skipped: int = 0
     articles: int = 0
     extraction_errors: int = 0
     bytes_written: int = 0
@@ -143,6 +144,13 @@ class CrawlArchive:
         with self._writing():
             self.counts.failures += 1
             self.index.add_capture(self.run_id, url, None, None, None, error=error)
+
+    def record_skipped(self, url: str, reason: str) -> None:
+        """A URL the crawl did not fetch on purpose (robots.txt, the page budget): no
+        capture, but listed in the run's report."""
+        with self._writing():
+            self.counts.skipped += 1
+            self.index.add_skipped(self.run_id, url, reason)
 
     def adopt(self, record_id: str, capture_id: int) -> str:
         """Take an archived capture (recovered after a crash) as this run's, so its page can

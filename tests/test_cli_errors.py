@@ -8,7 +8,8 @@ import pytest
 
 from tests.conftest import liputan
 
-COMMANDS = ["demo", "crawl", "search", "show", "reindex", "check", "history", "diff"]
+COMMANDS = ["demo", "crawl", "search", "show", "reindex", "check", "history", "diff", "runs",
+            "report"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

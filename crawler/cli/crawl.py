@@ -39,12 +39,15 @@ def parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _print_summary(result: Any) -> None:
-    stats = result.stats
+    stats, run = result.stats, result.run or {}
     elapsed = stats.get("liputan/elapsed_seconds") or stats.get("elapsed_time_seconds") or 0
-    pages = stats.get("downloader/response_count", 0)
+    # The run's counts come from the index (a resumed run's earlier processes included);
+    # the rest is this process's stats.
+    pages = run.get("fetched", stats.get("downloader/response_count", 0))
     rate = pages / elapsed if elapsed else 0.0
     warcs = sorted((result.archive / result.config.name / "warcs").glob("*.warc.gz"))
-    click.echo(f"Crawl {result.config.name!r} {result.finish_reason} in {elapsed:.1f} s")
+    named = f"Run {run['run']} of crawl" if run else "Crawl"
+    click.echo(f"{named} {result.config.name!r} {result.status} in {elapsed:.1f} s")
     click.echo(f"  pages fetched      {pages:>8,}  ({rate:.1f} pages/s)")
     click.echo(f"  captures archived  {stats.get('liputan/captures', 0):>8,}"
                f"  ({stats.get('liputan/revisits', 0)} revisits,"
@@ -54,18 +57,14 @@ def _print_summary(result: Any) -> None:
     if known or rechecked:  # a later run of the crawl: what earlier runs had archived
         click.echo(f"  archived before    {known:>8,}  left out, {rechecked:,} rechecked"
                    f" ({stats.get('liputan/recrawl/not_modified', 0):,} not modified)")
-    click.echo(f"  fetch failures     {stats.get('liputan/fetch_failures', 0):>8,}"
+    failures = run.get("failures", stats.get("liputan/fetch_failures", 0))
+    blocked = run.get("robots_blocked", stats.get("robotstxt/forbidden", 0))
+    click.echo(f"  fetch failures     {failures:>8,}"
                f"  extraction errors {stats.get('liputan/extraction_errors', 0):,}")
-    click.echo(f"  robots.txt blocked {stats.get('robotstxt/forbidden', 0):>8,}")
+    click.echo(f"  robots.txt blocked {blocked:>8,}")
     click.echo(f"  WARC files         {len(warcs):>8,}  in {result.archive / result.config.name}"
                "/warcs")
     click.echo(f"  index              {result.archive / 'index.db'}")
-
-
-
-
-
-
 
 
 @cli.command()
@@ -107,13 +106,18 @@ def crawl(config_file: Path, archive: Path, proxy: str | None, settings: tuple[s
     _print_summary(result)
     if stats_json:
         stats_json.write_text(json.dumps(result.stats, default=str, indent=2, sort_keys=True))
-    status, run = result.stats.get("liputan/run_status"), result.stats.get("liputan/run_id")
-    if status == "interrupted":
-        click.echo(f"Interrupted: run {run} of {config.name!r} is saved; run the same command"
-                   " again to resume it.", err=True)
+    if result.run is None:
+        raise fail(f"crawl ended before its run started: {result.finish_reason}")
+    if result.status == "interrupted":
+        click.echo(f"Interrupted: run {result.run['run']} of {config.name!r} is saved; run"
+                   " the same command again to resume it.", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    if result.finish_reason not in ("finished", "closespider_pagecount"):
-        raise fail(f"crawl ended early: {result.finish_reason}")
+    if result.status != "finished":
+        # One line cron mails: which run, how it ended, where to look.
+        run = result.run
+        raise fail(f"run {run['run']} of {config.name} {result.status} (pages fetched"
+                   f" {run['fetched']}, failed fetches {run['failures']});"
+                   f" see `liputan report {run['run']}`")
 
 
 EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C

@@ -3,7 +3,8 @@
 Counting at the downloader, not when links are found, is what makes a best-first crawl
 work: every link can be queued, and the budget goes to the highest-scored requests. The
 count is the frontier's (crawler/frontier/policy.py), so a resumed run keeps what its
-earlier processes spent.
+earlier processes spent. A URL dropped once the budget is spent is recorded as skipped
+(reason `budget`).
 """
 
 from __future__ import annotations
@@ -42,4 +43,5 @@ class PageBudget:
                 self.crawler.spider.logger.info("page budget of %d spent: dropping the rest",
                                                 self.max_pages)
             stats.inc_value("liputan/budget_dropped")
+            services(self.crawler).archive.record_skipped(request.url, "budget")
             raise IgnoreRequest(f"page budget of {self.max_pages} spent")

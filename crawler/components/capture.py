@@ -2,7 +2,8 @@
 
 Ordered at 950, above HttpCompressionMiddleware (590) and RedirectMiddleware (600), it sees
 each response as transferred (still gzip, real status, every header) before anything
-decodes or follows it; robots.txt fetches pass here too. The work is `CrawlArchive`'s
+decodes or follows it; robots.txt fetches pass here too, and a URL robots.txt forbids is
+recorded as skipped (the run's report lists it). The work is `CrawlArchive`'s
 (`services(crawler).archive`).
 """
 
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CAPTURE_KEY = "liputan_capture"  # request.meta key: the capture (record id) of this response
+# The reason of RobotsTxtMiddleware's IgnoreRequest: it tells a robots.txt refusal from the
+# page budget's or scope's (tests/test_runs.py fails if Scrapy rewords it).
+ROBOTS_FORBIDDEN = "Forbidden by robots.txt"
 
 
 def _headers(headers: scrapy.http.Headers) -> list[tuple[str, str]]:
@@ -81,6 +85,12 @@ class WarcCapture:
             stats.set_value("liputan/revisits", archive.counts.revisits)
         return response
 
+    def _skip(self, url: str, reason: str) -> None:
+        try:
+            services(self.crawler).archive.record_skipped(url, reason)
+        except ArchiveError as exc:
+            self._stop(exc)
+
     def _stop(self, exc: ArchiveError) -> None:
         # Crawling on without an archive would lose every page: stop, say why.
         logger.error("%s; stopping the crawl", exc)
@@ -90,8 +100,13 @@ class WarcCapture:
             deferred_from_coro(engine.close_spider_async(reason="archive_error"))
 
     def process_exception(self, request: scrapy.Request, exception: Exception) -> None:
+        # Scrapy hands an exception raised in any middleware's process_request to every
+        # process_exception (DownloaderMiddlewareManager._process_exception, Scrapy 2.19),
+        # so RobotsTxtMiddleware's refusal (at 100) reaches this one too.
         if isinstance(exception, IgnoreRequest):
-            return None  # robots.txt or scope decisions: not a fetch
+            if str(exception) == ROBOTS_FORBIDDEN:
+                self._skip(request.url, "robots")
+            return None  # robots.txt, the budget or scope decisions: not a fetch
         name = type(exception).__name__
         reason = f"{name}: {exception}" if str(exception).strip() else name
         try:

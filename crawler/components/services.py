@@ -6,6 +6,8 @@ component reaches the same archive and pool through `services(crawler)`.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -17,10 +19,12 @@ from crawler.components.workers import PageAnalyser
 from pipelines.archive import CrawlArchive
 from pipelines.lock import ArchiveLock
 from pipelines.pool import default_workers
+from pipelines.runs import RunCounts, run_counts
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
+logger = logging.getLogger(__name__)
 _ATTRIBUTE = "_liputan_services"
 
 
@@ -83,32 +87,39 @@ class CrawlServices:
     def _seal(self, spider: scrapy.Spider, reason: str) -> None:
         if self._archive is None:
             return
+        archive = self._archive
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        status = run_status(reason, stats, self.options)
+        # The whole run's counts, from the index: a resumed run's earlier processes count.
+        try:
+            counts = run_counts(archive.index, [archive.run_id])[archive.run_id]
+        except sqlite3.Error:
+            logger.exception("cannot count run %d in the index", archive.run_id)
+            counts = RunCounts()  # an index that cannot be read: the run failed
+        status = run_status(reason, counts, self.options)
         if self.crawler.stats:  # what the command line reports
-            self.crawler.stats.set_value("liputan/run_id", self._archive.run_id)
+            self.crawler.stats.set_value("liputan/run_id", archive.run_id)
             self.crawler.stats.set_value("liputan/run_status", status)
         try:
-            self._archive.close(status=status, stats=stats)
+            archive.close(status=status, stats=stats)
         finally:
             if self._lock is not None:
                 self._lock.release()
 
+    @property
+    def run_id(self) -> int | None:
+        """The run this crawl recorded (None when its archive was never opened)."""
+        return self._archive.run_id if self._archive is not None else None
 
-def run_status(reason: str, stats: dict, options: Options) -> str:
-    """How a run ended, for the runs table: a crawl that fetched nothing, or whose failures
-    pass the configured share, `failed`; Ctrl-C or SIGTERM, `interrupted` (resumable)."""
+
+def run_status(reason: str, counts: RunCounts, options: Options) -> str:
+    """How a run ended, for the runs table: Ctrl-C or SIGTERM, `interrupted` (resumable);
+    a crawl that served no page, or whose failures pass the configured share, `failed`
+    (RunCounts.outcome); another close reason, that reason."""
     if reason == "shutdown":
         return "interrupted"
     if reason not in ("finished", "closespider_pagecount"):
         return reason
-    responses = stats.get("downloader/response_count", 0) - stats.get(
-        "liputan/robots_responses", 0)
-    failures = stats.get("liputan/fetch_failures", 0)
-    attempts = responses + failures
-    if responses <= 0 or (attempts and failures / attempts > options.max_failure_share):
-        return "failed"
-    return "finished"
+    return counts.outcome(options.max_failure_share)
 
 
 def services(crawler: Crawler) -> CrawlServices:

@@ -284,6 +284,14 @@ class Index:
             " change) SELECT run_id, ?, ?, id, 'unchanged' FROM captures WHERE id=?",
             [article_id, version_id, capture_id])
 
+    def add_skipped(self, run_id: int, url: str, reason: str) -> None:
+        """A URL the run chose not to fetch (`robots`, `budget`), once per run and reason."""
+        self.conn.execute(
+            "INSERT OR IGNORE INTO skipped (run_id, url, reason, at) VALUES (?,?,?,?)",
+            [run_id, url, reason, utc_now()],
+        )
+        self._wrote()
+
     def remove_capture(self, capture_id: int) -> None:
         """Forget a capture row whose record is gone, and what was indexed from it; its URL
         goes back to its run's frontier to be fetched again."""

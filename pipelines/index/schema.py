@@ -173,6 +173,15 @@ def m004_schedules_outcome(db: Database) -> None:
             db["schedules"].add_column(column, kind)
 
 
+@migrations()
+def m005_reports_skipped_once(db: Database) -> None:
+    """A URL is skipped once per run and reason: a resumed run meets its robots-blocked
+    links again (their frontier rows were never done) without listing them twice."""
+    db.execute("DELETE FROM skipped WHERE rowid NOT IN (SELECT min(rowid) FROM skipped"
+               " GROUP BY run_id, url, reason)")
+    db["skipped"].create_index(["run_id", "url", "reason"], unique=True)
+
+
 def apply(db: Database) -> None:
     """Bring `db` to the current schema (a no-op when it is there)."""
     migrations.apply(db)
