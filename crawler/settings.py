@@ -45,6 +45,9 @@ RETRY_TIMES = 2
 CONCURRENT_ITEMS = 16
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False  # opens no port
+# Scrapy 2.19's remote control runs code sent to an HTTP port on localhost: not for a crawl
+# that may run unattended from a scheduler.
+REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 # Breadth within a priority level: discovery order, not depth-first.
 DEPTH_PRIORITY = 1

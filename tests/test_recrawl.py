@@ -1,6 +1,7 @@
 """Incremental recrawls: a new run of a crawl polls its discovery sources again, leaves out
 the stories earlier runs archived, and rechecks the recent ones with conditional requests;
-an edited story becomes a new version, an unchanged one a 304 revisit."""
+an edited story becomes a new version, an unchanged one a 304 revisit. Both runs are
+slots of one schedule, run by `liputan scheduler --once` as an archivist's service would."""
 
 from __future__ import annotations
 
@@ -66,13 +67,27 @@ def db(root: Path) -> sqlite3.Connection:
 
 
 def crawl(config: Path, root: Path, web: FixtureWeb, n: int) -> list:
-    """Run `n` of the crawl; returns the fixture's log of the requests it made."""
+    """Run `n` of the crawl, as its schedule's due slot (`liputan scheduler --once`, the
+    clock moved past the slot); returns the fixture's log of the requests it made."""
+    if n == 1:
+        added = liputan("schedule", "add", "demo", str(config), "--cron", "0 */6 * * *",
+                        "--archive", str(root))
+        assert added.returncode == 0, added.stderr
+    conn = sqlite3.connect(root / "index.db")
+    conn.execute("UPDATE schedules SET next_run_at=?", [
+        (datetime.now(UTC) - timedelta(minutes=1)).isoformat(timespec="seconds")])
+    conn.commit()
+    conn.close()
     before = len(web.requests)
     # Focus gates off (as in the session crawl): every story of the fixture is indexed,
     # whatever the relevance model makes of it, so the recent set is known in advance.
-    result = liputan("crawl", str(config), "--archive", str(root), "--proxy", web.proxy_url,
-                     "--stats-json", str(root / f"stats{n}.json"), "-s", "LIPUTAN_FOCUS=False")
+    result = liputan("scheduler", "--once", "--archive", str(root), "--proxy", web.proxy_url,
+                     "-s", "LIPUTAN_FOCUS=False")
     assert result.returncode == 0, result.stdout + result.stderr
+    conn = sqlite3.connect(root / "index.db")
+    assert conn.execute("SELECT count(*) FROM runs WHERE id=? AND schedule_id IS NOT NULL",
+                        [n]).fetchone() == (1,), "each run is its schedule's"
+    conn.close()
     return web.requests[before:]
 
 
@@ -99,7 +114,9 @@ def two_runs(tmp_path_factory) -> TwoRuns:
         for url in (single, story, old):
             web.edit(url, EDIT)
         second = crawl(config, root, web, 2)
-        stats = json.loads((root / "stats2.json").read_text())
+        conn = db(root)
+        stats = json.loads(conn.execute("SELECT stats FROM runs WHERE id=2").fetchone()[0])
+        conn.close()
         yield TwoRuns(root, config, web, first, second, first_run_articles, stats, recent,
                       single, story, old)
 
