@@ -17,7 +17,7 @@ import click
 from crawler import __version__
 
 DEFAULT_ARCHIVE = "archive"
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]  # crawler/cli/__init__.py -> the checkout
 DEMO_CONFIG = REPO_ROOT / "crawls" / "demo.toml"
 
 archive_option = click.option(
