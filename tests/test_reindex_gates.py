@@ -177,3 +177,19 @@ def without_stored_config(path: Path) -> bytes:
     writer = WARCWriter(out, gzip=True, warc_version="1.1")
     writer.write_record(writer.create_warcinfo_record(path.name, {"software": "other"}))
     return out.getvalue() + path.read_bytes()[first.length:]
+
+
+def test_warcinfo_fields_read_back_with_folded_values(tmp_path):
+    # Other writers fold long values onto continuation lines, as the spec's example does.
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=True, warc_version="1.1")
+    block = (b"software: Heritrix/3.4\r\nhttp-header-user-agent:\r\n Mozilla/5.0 (compatible;"
+             b"\r\n\theritrix/3.4)\r\nisPartOf: other-crawl\r\n")
+    writer.write_record(writer.create_warc_record(
+        "", "warcinfo", payload=io.BytesIO(block), warc_content_type="application/warc-fields"))
+    path = tmp_path / "other.warc.gz"
+    path.write_bytes(out.getvalue())
+    assert read_warcinfo(path) == {"software": "Heritrix/3.4", "isPartOf": "other-crawl",
+                                   "http-header-user-agent":
+                                   "Mozilla/5.0 (compatible; heritrix/3.4)"}
+    assert read_stored_config(path) is None
