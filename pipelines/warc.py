@@ -395,6 +395,7 @@ def iter_records(path: Path) -> Iterator[StoredRecord]:
     end = 0
     try:
         with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
             iterator = ArchiveIterator(fh, check_digests=False)
             try:
                 for record in iterator:
@@ -408,6 +409,9 @@ def iter_records(path: Path) -> Iterator[StoredRecord]:
                     stored = StoredRecord(record, iterator.get_record_offset(),
                                           iterator.get_record_length(), content)
                     end = stored.offset + stored.length
+                    if end >= size and not _member_complete(path, stored.offset, stored.length):
+                        raise WarcError(f"{path}: truncated inside the record at offset "
+                                        f"{stored.offset} (its gzip member has no end)")
                     yield stored
             except WarcError:
                 raise
@@ -420,6 +424,25 @@ def iter_records(path: Path) -> Iterator[StoredRecord]:
                 raise WarcError(f"{path}: truncated or damaged after offset {end}")
     except OSError as exc:
         raise WarcError(f"{path}: {exc.strerror}") from exc
+
+
+def _member_complete(path: Path, offset: int, length: int) -> bool:
+    """False when the gzip member at `offset` stops short of its end. warcio yields a record
+    whose file was cut in the member's last bytes (trailer, final deflate block) whole, and
+    nothing after it shows the cut: only the last record of a file can be so cut."""
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        member = fh.read(length)
+    if member[:2] != b"\x1f\x8b":
+        return True  # not gzip, or not one member per record: nothing to tell
+    inflater = zlib.decompressobj(31)
+    try:
+        while member and not inflater.eof:
+            inflater.decompress(member, 1 << 20)
+            member = inflater.unconsumed_tail
+    except zlib.error:
+        return False
+    return inflater.eof
 
 
 def _decodes(record: ArcWarcRecord) -> bool:
