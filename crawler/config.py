@@ -183,6 +183,25 @@ def parse_config(raw: dict[str, Any], *, path: Path | None = None, digest: str =
     return config
 
 
+def topic_from_stored(table: Any, where: str) -> TopicConfig:
+    """The [topic] of a config stored as JSON (`CrawlConfig.as_dict()`, dates as ISO
+    strings), validated like the TOML file's. Raises ConfigError."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: the stored config has no [topic] table")
+    table = dict(table)
+    for key in ("published_after", "published_before"):
+        value = table.get(key)
+        if value is None:
+            table.pop(key, None)
+        elif isinstance(value, str):
+            try:
+                table[key] = date.fromisoformat(value)
+            except ValueError as exc:
+                raise ConfigError(f"{where}: topic.{key} must be a date; got {value!r}"
+                                  ) from exc
+    return _build(TopicConfig, table, "topic", where)
+
+
 def _build(cls: type, table: dict[str, Any], section: str, where: str) -> Any:
     known = {f.name: f for f in fields(cls)}
     values: dict[str, Any] = {}

@@ -7,10 +7,14 @@ not do. The gates are, in order: language, publication-date window, topic releva
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
+from typing import Any
 
-from crawler.config import CrawlConfig
+from crawler import __version__
+from crawler.config import ConfigError, CrawlConfig, TopicConfig, topic_from_stored
 from crawler.discovery import Candidate, in_window
 from crawler.relevance import TopicProfile, link_score, stems
 from pipelines.dates import date_from_url
@@ -26,9 +30,11 @@ class Focus:
 
     @classmethod
     def from_config(cls, config: CrawlConfig) -> Focus:
-        topic = config.topic
-        texts = [p.read_text(encoding="utf-8", errors="replace")
-                 for p in config.seed_text_files()]
+        """Raises ValueError for a topic with neither keywords nor seed texts."""
+        return cls.from_topic(config.topic, [text for _, text in seed_texts(config)])
+
+    @classmethod
+    def from_topic(cls, topic: TopicConfig, texts: Sequence[str]) -> Focus:
         profile = TopicProfile.build(topic.keywords, texts, topic.aliases,
                                      threshold=topic.threshold)
         return cls(profile, topic.language, topic.published_after, topic.published_before)
@@ -104,6 +110,56 @@ class Focus:
                          if analysis.article is not None else (None, None))
         return replace(analysis, relevance=relevance, gate=gate, verdict=verdict,
                        scored_links=tuple(links), links_out_of_window=ruled_out, outlinks=())
+
+
+def seed_texts(config: CrawlConfig) -> list[tuple[str, str]]:
+    """(file name as the config's glob found it, text) of every seed text, in the order the
+    topic profile reads them."""
+    base = config.path.parent if config.path else Path.cwd()
+    out = []
+    for path in config.seed_text_files():
+        try:
+            name = path.relative_to(base).as_posix()
+        except ValueError:
+            name = str(path)
+        out.append((name, path.read_text(encoding="utf-8", errors="replace")))
+    return out
+
+
+# -- the focus the WARC files carry -----------------------------------------------------------
+STORED_FORMAT = 1  # bumped when the stored document changes shape
+
+
+def stored_config(config: CrawlConfig, *, gates: bool) -> dict[str, Any]:
+    """What each of a crawl's WARC files carries about it (pipelines/warc.py writes it into
+    the warcinfo): the config, the seed texts' contents (the config names files, which a
+    reindex elsewhere does not have) and whether the crawl applied its gates. Enough to
+    rebuild the crawl's focus from the WARC files alone (`focus_from_stored`)."""
+    return {
+        "format": STORED_FORMAT,
+        "liputan": __version__,  # relevance is scored by that version's model
+        "config": config.as_dict(),
+        "config_digest": config.digest,
+        "gates": gates,
+        "seed_texts": [{"file": name, "text": text} for name, text in seed_texts(config)],
+    }
+
+
+def focus_from_stored(document: Mapping[str, Any], where: str) -> Focus | None:
+    """The focus a crawl ran with, rebuilt from the config its WARC files carry; None when
+    the crawl ran without gates. Raises ConfigError when the document cannot be read."""
+    if not document.get("gates"):
+        return None
+    config = document.get("config")
+    texts = document.get("seed_texts") or []
+    if not isinstance(config, dict) or not isinstance(texts, list) or not all(
+            isinstance(t, dict) and isinstance(t.get("text"), str) for t in texts):
+        raise ConfigError(f"{where}: the stored crawl config is not one Liputan wrote")
+    topic = topic_from_stored(config.get("topic"), where)
+    try:
+        return Focus.from_topic(topic, [t["text"] for t in texts])
+    except ValueError as exc:  # no keywords, no seed texts: the crawl had no gates either
+        raise ConfigError(f"{where}: the stored crawl config has no topic ({exc})") from exc
 
 
 def _day(published_at: str | None) -> date | None:

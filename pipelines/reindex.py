@@ -1,7 +1,10 @@
 """Rebuild the index from WARC files: ours, or any other crawler's (wget, Heritrix, ...).
 
-The same `analyse_page` as the crawl runs on the same bytes (the payload with its
-Content-Encoding undone), so a rebuilt index holds the same articles as the original.
+The crawl's own analysis runs on the same bytes (the payload with its Content-Encoding
+undone), so a rebuilt index holds the same articles as the original. Which analysis is the
+caller's choice (`analyse`): plain extraction here, while `liputan reindex` passes the
+crawl's worker function with the crawl's focus rebuilt from the config its WARC files carry
+(pipelines never import the crawler's code), so the crawl's gates apply again.
 """
 
 from __future__ import annotations
@@ -14,14 +17,17 @@ from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
-from pipelines.extract import analyse_page, is_html
+from pipelines.extract import PageAnalysis, analyse_page, is_html
 from pipelines.index import INDEX_NAME, Index
 from pipelines.warc import (
     CaptureRecord,
     StoredRecord,
     WarcError,
     WarcRef,
+    decode_payload,
     iter_records,
+    read_record,
+    read_warcinfo,
     sha1_digest,
     target_uri,
     warc_label,
@@ -31,13 +37,34 @@ logger = logging.getLogger(__name__)
 BATCH = 64  # pages handed to the extraction pool at a time (bounds memory)
 
 
+# What runs on each archived HTML page: (body, URL, content type) -> its analysis. In a
+# pool it must be a module-level function (it is pickled by name).
+Analyse = Callable[[bytes, str, str | None], PageAnalysis]
+
+
 @dataclass
 class ReindexReport:
     files: int = 0
     records: int = 0
     captures: int = 0
-    articles: int = 0
+    article_ids: set[int] = field(default_factory=set)  # a story's pages are one article
+    rejected: dict[str, int] = field(default_factory=dict)  # gate -> articles it kept out
+    unresolved_revisits: int = 0  # HTML revisits whose original is in no indexed file
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def articles(self) -> int:
+        return len(self.article_ids)
+
+    def add(self, other: ReindexReport) -> None:
+        self.files += other.files
+        self.records += other.records
+        self.captures += other.captures
+        self.article_ids |= other.article_ids
+        for gate, count in other.rejected.items():
+            self.rejected[gate] = self.rejected.get(gate, 0) + count
+        self.unresolved_revisits += other.unresolved_revisits
+        self.problems += other.problems
 
 
 @dataclass(frozen=True)
@@ -74,19 +101,13 @@ def capture_row(stored: StoredRecord, label: str
             _capture_record(stored, label))
 
 
-def _crawl_name(paths: list[Path]) -> str:
+def _crawl_of(paths: list[Path]) -> tuple[str, str]:
+    """(crawl name, config digest) from the first warcinfo that names its crawl."""
     for path in paths:
-        try:
-            for stored in iter_records(path):
-                if stored.record.rec_type == "warcinfo":
-                    for line in stored.content.decode("utf-8", "replace").splitlines():
-                        key, _, value = line.partition(":")
-                        if key.strip() == "isPartOf" and value.strip():
-                            return value.strip()
-                break
-        except WarcError:
-            continue
-    return "reindex"
+        fields = read_warcinfo(path) or {}
+        if fields.get("isPartOf"):
+            return fields["isPartOf"], fields.get("config-digest", "").removeprefix("sha1:")
+    return "reindex", ""
 
 
 def reindex(
@@ -94,32 +115,42 @@ def reindex(
     root: Path,
     pool: Executor | None = None,
     on_file: Callable[[Path, int], None] | None = None,
+    *,
+    analyse: Analyse = analyse_page,
+    gated: bool = False,
 ) -> ReindexReport:
-    """Index every response of `paths` into `root/index.db`. A damaged file is reported in
-    `problems` and the run goes on; what was readable before the damage is kept."""
+    """Index every response of `paths` into `root/index.db`, each HTML page through
+    `analyse` (in `pool` when given). `gated`: `analyse` applies the crawl's gates, as the
+    run's row records. A damaged file is reported in `problems` and the run goes on; what
+    was readable before the damage is kept."""
     paths = [Path(p) for p in paths]
     report = ReindexReport()
     index = Index(root / INDEX_NAME)
-    run_id = index.start_run(_crawl_name(paths), {"reindex": [str(p) for p in paths]},
-                             kind="reindex")
+    crawl, digest = _crawl_of(paths)
+    run_id = index.start_run(crawl, {"reindex": [str(p) for p in paths], "gates": gated},
+                             kind="reindex", config_digest=digest)
     try:
         for path in paths:
             report.files += 1
             pages = _captures(path, root, index, run_id, report)
             for batch in _batches(pages, BATCH):
                 analyses = (pool.map if pool else map)(
-                    analyse_page, [p.body for p in batch], [p.url for p in batch],
+                    analyse, [p.body for p in batch], [p.url for p in batch],
                     [p.content_type for p in batch],
                 )
                 for page, analysis in zip(batch, analyses, strict=True):
-                    if index.add_analysis(page.capture_id, analysis) is not None:
-                        report.articles += 1
+                    article_id = index.add_analysis(page.capture_id, analysis)
+                    if article_id is not None:
+                        report.article_ids.add(article_id)
+                    elif analysis.article is not None and analysis.gate:
+                        report.rejected[analysis.gate] = report.rejected.get(
+                            analysis.gate, 0) + 1
             if on_file:
                 on_file(path, report.records)
         index.finish_run(run_id, "finished" if not report.problems else "finished_with_errors",
                            {"files": report.files, "records": report.records,
                             "captures": report.captures, "articles": report.articles,
-                            "problems": len(report.problems)})
+                            "rejected": report.rejected, "problems": len(report.problems)})
     finally:
         index.close()
     return report
@@ -140,9 +171,18 @@ def _captures(path: Path, root: Path, index: Index, run_id: int,
             url, status, content_type, capture = capture_row(stored, label)
             capture_id = index.add_capture(run_id, url, status, content_type, capture)
             report.captures += 1
-            if (record.rec_type == "response" and status == 200
-                    and is_html(content_type, stored.content[:512])):
-                yield _Page(capture_id, url, stored.content, content_type)
+            if status != 200 or not is_html(content_type, stored.content[:512]):
+                continue
+            body = stored.content
+            if record.rec_type == "revisit":
+                # The crawl analysed the page it fetched, unchanged since the original: so
+                # does the reindex, with the original's payload (a later run's articles
+                # point at its own captures).
+                body = _original_payload(root, index, capture_id)
+                if body is None:
+                    report.unresolved_revisits += 1
+                    continue
+            yield _Page(capture_id, url, body, content_type)
     except WarcError as exc:
         report.problems.append(str(exc))
         logger.debug("%s", exc)
@@ -150,6 +190,18 @@ def _captures(path: Path, root: Path, index: Index, run_id: int,
     if not known:
         report.problems.append(f"{path}: not a WARC or ARC file")
         return
+
+
+def _original_payload(root: Path, index: Index, capture_id: int) -> bytes | None:
+    """A revisit's payload, decoded: its original's, when the index knows that record."""
+    pointer = index.payload_pointer(capture_id)
+    if pointer is None:
+        return None
+    try:
+        record, payload = read_record(root, pointer)
+    except WarcError:
+        return None
+    return decode_payload(payload, record.http_headers) if record.http_headers else None
 
 
 def _batches(items: Iterable[_Page], size: int) -> Iterator[list[_Page]]:

@@ -15,6 +15,7 @@ import base64
 import contextlib
 import hashlib
 import io
+import json
 import os
 import socket
 import uuid
@@ -36,6 +37,15 @@ from pipelines.failpoints import armed, failpoint
 WARC_VERSION = "WARC/1.1"
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+WARC_SPEC = "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
+# The warcinfo field that carries the crawl's config (`read_stored_config`), so the WARC files
+# alone can rebuild the crawl's gates. One field of one line of JSON, ASCII-escaped (no line
+# breaks, nothing a warc-fields reader could trip on), rather than a `metadata` record after
+# the warcinfo: replay indexers take metadata records for captures (cdxj-indexer 1.5 writes a
+# "-" line for one without WARC-Target-URI, a urn: entry for one with it) but never index a
+# warcinfo, and warcio check and cdxj-indexer read a 300 KB warcinfo field line without
+# complaint (measured). warcinfo is where the spec puts what describes the crawl anyway.
+STORED_CONFIG_FIELD = "liputan-config"
 OPEN_SUFFIX = ".open"
 DEFAULT_MAX_BYTES = 1_000_000_000
 # Level 6 deflate is ~1.7x faster than warcio's fixed level 9 for <1 % larger files.
@@ -338,8 +348,11 @@ class WarcWriter:
 
     def _warcinfo(self, filename: str) -> bytes:
         lines = {"software": "liputan", "format": "WARC File Format 1.1",
-                 "hostname": self.hostname, **self.info}
-        block = "".join(f"{k}: {v}\r\n" for k, v in lines.items()).encode("utf-8")
+                 "conformsTo": WARC_SPEC, "hostname": self.hostname, **self.info}
+        for key, value in lines.items():
+            if "\r" in value or "\n" in value:  # a field is one line (application/warc-fields)
+                raise ValueError(f"warcinfo field {key!r} holds a line break")
+        block = "".join(f"{k}: {v}\r\n" for k, v in lines.items() if v).encode("utf-8")
         return _record_bytes(
             [
                 ("WARC-Type", "warcinfo"),
@@ -351,7 +364,6 @@ class WarcWriter:
             ],
             block,
         )
-
 
 
 def warc_label(path: Path, root: Path) -> str:
@@ -418,6 +430,7 @@ def iter_records(path: Path) -> Iterator[StoredRecord]:
     end = 0
     try:
         with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
             iterator = ArchiveIterator(fh, check_digests=False)
             try:
                 for record in iterator:
@@ -431,6 +444,9 @@ def iter_records(path: Path) -> Iterator[StoredRecord]:
                     stored = StoredRecord(record, iterator.get_record_offset(),
                                           iterator.get_record_length(), content)
                     end = stored.offset + stored.length
+                    if end >= size and not _member_complete(path, stored.offset, stored.length):
+                        raise WarcError(f"{path}: truncated inside the record at offset "
+                                        f"{stored.offset} (its gzip member has no end)")
                     yield stored
             except WarcError:
                 raise
@@ -443,6 +459,25 @@ def iter_records(path: Path) -> Iterator[StoredRecord]:
                 raise WarcError(f"{path}: truncated or damaged after offset {end}")
     except OSError as exc:
         raise WarcError(f"{path}: {exc.strerror}") from exc
+
+
+def _member_complete(path: Path, offset: int, length: int) -> bool:
+    """False when the gzip member at `offset` stops short of its end. warcio yields a record
+    whose file was cut in the member's last bytes (trailer, final deflate block) whole, and
+    nothing after it shows the cut: only the last record of a file can be so cut."""
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        member = fh.read(length)
+    if member[:2] != b"\x1f\x8b":
+        return True  # not gzip, or not one member per record: nothing to tell
+    inflater = zlib.decompressobj(31)
+    try:
+        while member and not inflater.eof:
+            inflater.decompress(member, 1 << 20)
+            member = inflater.unconsumed_tail
+    except zlib.error:
+        return False
+    return inflater.eof
 
 
 def _decodes(record: ArcWarcRecord) -> bool:
@@ -489,6 +524,47 @@ def _dechunk(raw: bytes) -> bytes:
         out += raw[start:start + size]
         pos = start + size + 2
     return bytes(out)
+
+
+def read_warcinfo(path: Path) -> dict[str, str] | None:
+    """The fields of the warcinfo record that heads a WARC file (None: it has none, or the
+    file cannot be read; reindex reports the damage)."""
+    try:
+        for stored in iter_records(path):
+            if stored.record.rec_type != "warcinfo":
+                return None
+            fields: dict[str, str] = {}
+            key = ""
+            for line in stored.content.decode("utf-8", "replace").splitlines():
+                if line[:1] in (" ", "\t") and key:  # a folded value goes on
+                    fields[key] = f"{fields[key]} {line.strip()}".strip()
+                    continue
+                name, sep, value = line.partition(":")
+                key = name.strip() if sep and name.strip() not in fields else ""
+                if key:
+                    fields[key] = value.strip()
+            return fields
+    except WarcError:
+        return None
+    return None
+
+
+def stored_config_value(document: Mapping[str, Any]) -> str:
+    """The `STORED_CONFIG_FIELD` value for a crawl's config document: one line of JSON."""
+    return json.dumps(document, ensure_ascii=True, default=str, separators=(",", ":"))
+
+
+def read_stored_config(path: Path) -> dict[str, Any] | None:
+    """The crawl config a Liputan WARC file carries in its warcinfo (`STORED_CONFIG_FIELD`),
+    as the crawl wrote it: None for other tools' files and Liputan's older ones."""
+    value = (read_warcinfo(path) or {}).get(STORED_CONFIG_FIELD)
+    if not value:
+        return None
+    try:
+        document = json.loads(value)
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None
 
 
 def target_uri(record: ArcWarcRecord) -> str:

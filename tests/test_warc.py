@@ -149,3 +149,18 @@ def test_truncated_file_yields_good_records_then_error(tmp_path):
         for stored in iter_records(path):
             seen.append(stored.record.rec_type)
     assert seen[:3] == ["warcinfo", "request", "response"]
+
+
+@pytest.mark.parametrize("cut", [1, 4, 8, 12])
+def test_a_file_cut_in_its_last_gzip_trailer_is_truncated(tmp_path, cut):
+    # warcio reads such a record whole; its gzip member has no end all the same.
+    writer = make_writer(tmp_path)
+    writer.write_exchange(exchange())
+    writer.close()
+    path = writer.closed_files[0]
+    path.write_bytes(path.read_bytes()[:-cut])
+    seen = []
+    with pytest.raises(WarcError, match="truncated"):
+        for stored in iter_records(path):
+            seen.append(stored.record.rec_type)
+    assert seen == ["warcinfo", "request"]

@@ -7,6 +7,7 @@ import re
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -80,17 +81,26 @@ def extract(file: Path, url: str, captured_at: str | None, as_json: bool) -> Non
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @archive_option
 @click.option("--workers", type=int, default=0, help="Extraction processes (0 = all cores).")
-def reindex(warcs: tuple[Path, ...], archive: Path, workers: int) -> None:
+@click.option("--no-gates", is_flag=True,
+              help="Index every article: do not re-apply the crawl's language, window and "
+                   "topic gates stored with its WARC files.")
+def reindex(warcs: tuple[Path, ...], archive: Path, workers: int, no_gates: bool) -> None:
     """Rebuild the index from WARC files (Liputan's or other tools', e.g. wget's).
 
+    Liputan's WARC files carry their crawl's config: its gates (language, publication
+    window, topic relevance) apply again, so the index holds the crawl's articles;
+    --no-gates indexes every article. Other tools' WARC files are indexed without gates.
     Damaged files are reported and skipped after their last good record; exit code 1 if
     any file had problems.
 
     \b
     Example:
         rm archive/index.db && liputan reindex archive/*/warcs/*.warc.gz
+        liputan reindex --no-gates --archive everything archive/demo/warcs/*.warc.gz
     """
+    from crawler.components.workers import analyse_in_worker, set_focus
     from pipelines.pool import default_workers, extraction_pool
+    from pipelines.reindex import ReindexReport
     from pipelines.reindex import reindex as rebuild
 
     started = time.monotonic()
@@ -102,17 +112,69 @@ def reindex(warcs: tuple[Path, ...], archive: Path, workers: int) -> None:
         done += 1
         click.echo(f"[{done}/{total}] {path}: {records:,} records so far", err=True)
 
-    with hold_archive(archive, kind="reindex"), \
-            extraction_pool(workers or default_workers()) as pool:
-        report = rebuild(warcs, archive, pool=pool, on_file=on_file)
-    elapsed = time.monotonic() - started
+    report, notes = ReindexReport(), []
+    with hold_archive(archive, kind="reindex"):
+        for document, paths in _by_stored_config(warcs):
+            try:
+                focus, note = _gates(document, paths, no_gates)
+            except ValueError as exc:  # reported, and the other crawls' files go on
+                report.files += len(paths)
+                report.problems.append(f"{exc}: {len(paths)} WARC file(s) not reindexed;"
+                                       " reindex them with --no-gates")
+                continue
+            notes.append(note)
+            with extraction_pool(workers or default_workers(), 0, set_focus, (focus,)) as pool:
+                report.add(rebuild(paths, archive, pool=pool, on_file=on_file,
+                                   analyse=analyse_in_worker, gated=focus is not None))
+    if report.unresolved_revisits:
+        notes.append(f"{report.unresolved_revisits:,} revisit record(s) of HTML pages refer to"
+                     " records in no indexed WARC file (reindex those files too, first):"
+                     " not analysed")
+    kept_out = ", ".join(f"{n:,} {gate}" for gate, n in sorted(report.rejected.items()))
     click.echo(f"Reindexed {report.files} WARC files: {report.records:,} records,"
                f" {report.captures:,} captures, {report.articles:,} articles"
-               f" in {elapsed:.1f} s into {archive / 'index.db'}")
+               + (f" (captured articles kept out by the gates: {kept_out})" if kept_out else "")
+               + f" in {time.monotonic() - started:.1f} s into {archive / 'index.db'}")
+    for note in notes:
+        click.echo(f"note: {note}")
     for problem in report.problems:
         click.echo(f"problem: {problem}", err=True)
     if report.problems:
         raise fail(f"{len(report.problems)} WARC file(s) had problems (see above)")
+
+
+def _by_stored_config(warcs: tuple[Path, ...]) -> list[tuple[dict[str, Any] | None, list[Path]]]:
+    """The files by the crawl config they carry (one crawl; a config edited between runs is
+    another), in the order given: each batch's workers hold its crawl's focus."""
+    from pipelines.warc import read_stored_config
+
+    batches: dict[str, tuple[dict[str, Any] | None, list[Path]]] = {}
+    for path in warcs:
+        document = read_stored_config(path)
+        batches.setdefault(json.dumps(document, sort_keys=True), (document, []))[1].append(path)
+    return list(batches.values())
+
+
+def _gates(document: dict[str, Any] | None, paths: list[Path], no_gates: bool
+           ) -> tuple[Any, str]:
+    """(the focus that reindexes these files, or None; a note saying so). Raises ValueError
+    (ConfigError) when the stored config cannot be read."""
+    from crawler.focus import focus_from_stored
+
+    files = f"{len(paths)} WARC file(s)"
+    if document is None:
+        return None, (f"{files} carry no crawl config (other tools', or older Liputan"
+                      " ones): indexed without gates")
+    if no_gates:
+        return None, f"{files}: gates off (--no-gates), every article indexed"
+    focus = focus_from_stored(document, str(paths[0]))
+    if focus is None:
+        return None, (f"{files}: their crawl ran without gates (LIPUTAN_FOCUS=False or no"
+                      " topic): every article indexed")
+    return focus, (f"{files} of crawl {document['config'].get('name', '?')!r}: its gates"
+                   f" applied (language {focus.language or 'any'}, published"
+                   f" {focus.published_after or '…'} to {focus.published_before or '…'},"
+                   f" relevance from {focus.threshold})")
 
 
 @cli.command()

@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING
 import scrapy
 from scrapy import signals
 
+from crawler import __version__
 from crawler.components.options import Options
 from crawler.components.workers import PageAnalyser
+from crawler.focus import stored_config
 from pipelines.archive import CrawlArchive
 from pipelines.lock import ArchiveLock
 from pipelines.pool import default_workers
 from pipelines.runs import RunCounts, run_counts
+from pipelines.warc import STORED_CONFIG_FIELD, stored_config_value
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -65,17 +68,24 @@ class CrawlServices:
         # `liputan crawl` holds the archive already (this counts once more); a bare
         # `scrapy crawl` takes it here, before recovery could touch another crawl's files.
         self._lock = ArchiveLock(options.archive_dir, name).acquire()
+        warcinfo = {
+            "software": f"liputan {__version__} (Scrapy {scrapy.__version__})",
+            "description": f"Liputan crawl {name}: every HTTP exchange as sent and received",
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "http-header-user-agent": settings.get("USER_AGENT"),
+            "config-digest": f"sha1:{config.digest}" if config and config.digest else "",
+        }
+        if config is not None:
+            # Last: the one long line. The gates are the spider's focus (None when off).
+            gates = getattr(crawler.spider, "focus", None) is not None
+            warcinfo[STORED_CONFIG_FIELD] = stored_config_value(
+                stored_config(config, gates=gates))
         archive = CrawlArchive(
             root=options.archive_dir,
             crawl=name,
             config=config.as_dict() if config else {},
             config_digest=config.digest if config else "",
-            warcinfo={
-                "software": f"liputan (Scrapy {scrapy.__version__})",
-                "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
-                "http-header-user-agent": settings.get("USER_AGENT"),
-                "config-digest": f"sha1:{config.digest}" if config and config.digest else "",
-            },
+            warcinfo=warcinfo,
             max_bytes=options.warc_max_bytes,
             gzip_level=options.warc_gzip_level,
             resume=options.resume,

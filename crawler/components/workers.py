@@ -20,7 +20,8 @@ T = TypeVar("T")
 _FOCUS: Focus | None = None  # the crawl's focus, in each worker process
 
 
-def _set_focus(focus: Focus | None) -> None:
+def set_focus(focus: Focus | None) -> None:
+    """A worker's setup (pipelines.pool): the focus its analyses apply."""
     global _FOCUS
     _FOCUS = focus
 
@@ -62,7 +63,7 @@ class PageAnalyser:
 
     async def _in_worker(self, work: Callable[..., T], *args: object) -> T:
         if self.pool is None:  # started on first use: a crawl that extracts nothing has none
-            self.pool = extraction_pool(self.workers, self.niceness, _set_focus, (self.focus,))
+            self.pool = extraction_pool(self.workers, self.niceness, set_focus, (self.focus,))
         return await asyncio.get_running_loop().run_in_executor(self.pool, work, *args)
 
     def close(self) -> None:

@@ -328,6 +328,18 @@ class Index:
                           [row[0], url_key(row[1])])
         self._wrote()
 
+    def payload_pointer(self, capture_id: int) -> tuple[str, int, int] | None:
+        """(warc_file, offset, length) of the record holding a capture's payload: its own,
+        or for a revisit its original's (None: no record, or an original not indexed)."""
+        sql = ("SELECT record_type, revisit_of, warc_file, warc_offset, warc_length"
+               " FROM captures WHERE id=?")
+        row = self.conn.execute(sql, [capture_id]).fetchone()
+        if row is not None and row[0] == "revisit":
+            row = self.conn.execute(sql, [row[1]]).fetchone() if row[1] else None
+            if row is not None and row[0] != "response":
+                return None
+        return (row[2], row[3], row[4]) if row is not None and row[2] else None
+
     def note_capture_error(self, capture_id: int, error: str) -> None:
         self.conn.execute("UPDATE captures SET error=? WHERE id=?", [error, capture_id])
         self._wrote()
