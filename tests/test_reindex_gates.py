@@ -148,8 +148,9 @@ GOLDEN = Path(__file__).parent / "golden"
 
 
 def test_a_revisited_page_is_analysed_with_its_originals_payload(tmp_path):
-    # A later run fetches the story unchanged: the crawl indexes it from that run's revisit
-    # record (the article points at the latest capture), so must the reindex.
+    # A later run fetches the story unchanged: the crawl analyses that run's revisit record
+    # with its original's payload, and so must the reindex. The text is the same, so the
+    # article stays with the response that first held it (a pointer `show --raw` reads).
     url = json.loads((GOLDEN / "bylines.json").read_text())["url"]
     page = (GOLDEN / "bylines.html").read_bytes()
     ids = count()
@@ -166,7 +167,7 @@ def test_a_revisited_page_is_analysed_with_its_originals_payload(tmp_path):
     (kind,) = sqlite3.connect(tmp_path / "index.db").execute(
         "SELECT c.record_type FROM articles a JOIN captures c ON c.id = a.capture_id"
     ).fetchone()
-    assert kind == "revisit"
+    assert kind == "response"
 
 
 def without_stored_config(path: Path) -> bytes:
