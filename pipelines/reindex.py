@@ -20,6 +20,7 @@ from pathlib import Path
 from pipelines.extract import PageAnalysis, analyse_page, is_html
 from pipelines.index import INDEX_NAME, Index
 from pipelines.warc import (
+    OPEN_SUFFIX,
     CaptureRecord,
     StoredRecord,
     WarcError,
@@ -158,7 +159,9 @@ def reindex(
 
 def _captures(path: Path, root: Path, index: Index, run_id: int,
               report: ReindexReport) -> Iterator[_Page]:
-    label = warc_label(path, root)
+    # An `.open` file (a crawl that died) is named as it will be once sealed: the pointers
+    # then survive `check --repair` or the resumed crawl renaming it.
+    label = warc_label(path.with_name(path.name.removesuffix(OPEN_SUFFIX)), root)
     known = 0
     try:
         for stored in iter_records(path):

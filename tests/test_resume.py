@@ -129,3 +129,19 @@ def test_an_unfinished_run_is_resumed_or_closed_as_interrupted(tmp_path):
     index.finish_run(first, "finished", {})
     assert index.unfinished_run("c") is None
     index.close()
+
+
+def test_reindex_of_a_file_left_open_points_at_its_sealed_name(small_web, tmp_path):
+    config = write_config(tmp_path / "crash.toml", small_web.start_urls)
+    archive = tmp_path / "archive"
+    env = {**os.environ, "LIPUTAN_FAILPOINT": "index-after-commit:8"}
+    subprocess.run(crawl_command(config, archive, small_web.proxy_url), cwd=REPO, env=env,
+                   capture_output=True, text=True, timeout=300)
+    (left_open,) = archive.rglob("*.warc.gz.open")
+    fresh = tmp_path / "fresh"
+    assert liputan("reindex", str(left_open), "--archive", str(fresh)).returncode in (0, 1)
+    seal_open_files(archive)  # the crawl's resume (or check --repair) renames it
+    checked = liputan("check", "--archive", str(fresh))
+    assert checked.returncode == 0 and ": 0 problems" in checked.stdout, checked.stdout
+    assert sqlite3.connect(fresh / "index.db").execute(
+        "SELECT count(*) FROM captures WHERE warc_file LIKE '%.open'").fetchone() == (0,)

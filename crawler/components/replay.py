@@ -96,15 +96,11 @@ def _response(archive: CrawlArchive, capture: dict[str, Any], meta: dict[str, An
     decoded), or None when there is nothing to handle (an error, a failed fetch)."""
     if capture["status"] != 200 or not capture["warc_file"]:
         return None
-    pointer = capture
-    if capture["record_type"] == "revisit" and capture["revisit_of"]:
-        rows = list(archive.index.db.query("SELECT * FROM captures WHERE id=?",
-                                           [capture["revisit_of"]]))
-        pointer = rows[0] if rows else capture
+    pointer = archive.index.payload_pointer(capture["id"])  # a revisit: its original's
+    if pointer is None:
+        return None
     try:
-        record, payload = read_record(archive.root, (pointer["warc_file"],
-                                                     pointer["warc_offset"],
-                                                     pointer["warc_length"]))
+        record, payload = read_record(archive.root, pointer)
     except WarcError as exc:
         logger.warning("cannot read back %s: %s", capture["url"], exc)
         return None
