@@ -177,9 +177,14 @@ def is_locked(root: Path | str) -> bool:
     return holder(root) is not None
 
 
-def live_status(status: str | None, root: Path | str) -> str | None:
-    """A run's status as it really is: a `running` row whose process is gone (nobody holds
-    the archive) was interrupted; it resumes on the crawl's next run."""
-    if status in RUNNING_STATUSES and not is_locked(root):
+def live_status(status: str | None, root: Path | str, pid: int | None = None,
+                hostname: str | None = None) -> str | None:
+    """A run's status as it really is (the one liveness rule): a `running` row whose process
+    is gone was interrupted, and resumes on the crawl's next run. Gone: nobody holds the
+    archive, or (given the row's `pid` and `hostname`) another process does."""
+    if status not in RUNNING_STATUSES:
+        return status
+    found = holder(root)
+    if found is None or (pid is not None and (found.pid, found.hostname) != (pid, hostname)):
         return "interrupted"
     return status

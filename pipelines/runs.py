@@ -8,14 +8,14 @@ run's status with it, `liputan runs` and `liputan report` show the same counts.
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pipelines.index import Index
+from pipelines.lock import live_status
 
 # SQL over `captures`. robots.txt fetches are politeness, not pages: they count neither as
 # fetched nor as failed. A fetch failed when it brought no response (refused, timed out,
@@ -90,29 +90,11 @@ def new_articles(index: Index, run_ids: list[int]) -> dict[int, int]:
     return out
 
 
-def run_alive(row: Mapping[str, Any]) -> bool | None:
-    """Whether the process of a `running` run is still there: None when this machine
-    cannot tell (another host, no pid recorded). The one liveness rule: the archive lock
-    replaces it here when it exists."""
-    pid, host = row.get("pid"), row.get("hostname")
-    if not pid or host != socket.gethostname():
-        return None
-    try:
-        os.kill(int(pid), 0)  # signal 0: existence only
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
-
-
-def shown_status(row: Mapping[str, Any]) -> str:
+def shown_status(row: Mapping[str, Any], root: Path) -> str:
     """The status to show: a `running` run whose process is gone was interrupted (it is
-    resumed by the next crawl of its config)."""
-    status = str(row.get("status") or "")
-    if status == RUNNING and run_alive(row) is False:
-        return INTERRUPTED
-    return status
+    resumed by the next crawl of its config). The rule is the archive lock's."""
+    return str(live_status(row.get("status") or "", root, row.get("pid"),
+                           row.get("hostname")) or "")
 
 
 def duration_seconds(started: str | None, ended: str | None) -> float | None:
@@ -144,7 +126,7 @@ def run_rows(index: Index, *, crawl: str | None = None, limit: int | None = None
     counts = run_counts(index, [row["id"] for row in runs])
     out = []
     for row in runs:
-        status = shown_status(row)
+        status = shown_status(row, index.path.parent)
         ended = row["finished_at"] if row["status"] != RUNNING else None
         # A run still going lasts until now; one whose process died, nobody knows.
         duration = (None if status == INTERRUPTED and not ended

@@ -19,6 +19,7 @@ from crawler.focus import Focus
 from pipelines.archive import CrawlArchive
 from pipelines.extract import Article, PageAnalysis
 from pipelines.index import Index
+from pipelines.lock import ArchiveLock
 from pipelines.report import gate_of
 from pipelines.runs import run_counts
 from pipelines.warc import HttpExchange
@@ -198,10 +199,12 @@ def test_a_running_run_whose_process_is_gone_shows_interrupted(tmp_path):
     index = Index(tmp_path / "index.db")
     dead = index.start_run("gone")
     index.conn.execute("UPDATE runs SET pid=? WHERE id=?", [int(gone.stdout), dead])
-    alive = index.start_run("here")  # this test's own process: alive
+    alive = index.start_run("here")  # this test's own process, holding the archive: alive
     index.close()
-    shown = {row["run"]: row["status"] for row in runs_json(tmp_path)}
+    with ArchiveLock(tmp_path, "here"):
+        shown = {row["run"]: row["status"] for row in runs_json(tmp_path)}
     assert shown == {dead: "interrupted", alive: "running"}
+    assert {row["run"]: row["status"] for row in runs_json(tmp_path)}[alive] == "interrupted"
     table = liputan("runs", "--archive", str(tmp_path), "--crawl", "gone").stdout.splitlines()
     assert len(table) == 2 and " gone " in table[1] and " interrupted " in table[1]
     assert sqlite3.connect(tmp_path / "index.db").execute(
