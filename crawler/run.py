@@ -11,6 +11,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.components.options import Options, OptionsError
 from crawler.components.services import services
 from crawler.config import CrawlConfig
 from crawler.spiders.coverage import CoverageSpider
@@ -52,8 +53,14 @@ def crawl_settings(archive: Path, proxy: str | None = None,
 
 def run_crawl(config: CrawlConfig, archive: Path, proxy: str | None = None,
               overrides: dict[str, Any] | None = None) -> CrawlResult:
-    """Crawl `config` into `archive`; returns the crawl's final stats."""
+    """Crawl `config` into `archive`; returns the crawl's final stats. Raises OptionsError
+    for a setting Liputan cannot use, before anything starts."""
     settings = crawl_settings(archive, proxy, overrides)
+    Options.from_settings(settings)
+    if settings.get("JOBDIR"):
+        # Scrapy persists JOBDIR only on a clean close (FACTS.md): our frontier is durable.
+        raise OptionsError("JOBDIR is not needed: a crawl resumes from its archive by itself"
+                           " (README, \"Crash safety and resume\"); leave it out")
     process = CrawlerProcess(settings)
     # Scrapy's per-component INFO lines drown the progress line on a terminal.
     logging.getLogger("scrapy.middleware").setLevel(logging.WARNING)

@@ -102,3 +102,19 @@ def test_demo_finds_its_config_and_the_fixture_web():
     from crawler.cli import DEMO_CONFIG, REPO_ROOT
 
     assert DEMO_CONFIG.is_file() and (REPO_ROOT / "tests" / "fixtureweb").is_dir()
+
+
+@pytest.mark.parametrize(("setting", "says"), [
+    ("LIPUTAN_MAX_FAILURE_SHARE=abc", "LIPUTAN_MAX_FAILURE_SHARE must be a number"),
+    ("LIPUTAN_MAX_FAILURE_SHARE=nan", "LIPUTAN_MAX_FAILURE_SHARE must be between 0 and 1"),
+    ("JOBDIR=/tmp/liputan-jobdir", "JOBDIR is not needed"),
+])
+def test_a_setting_liputan_cannot_use_is_one_line_before_anything_starts(tmp_path, setting,
+                                                                         says):
+    from tests.conftest import DEMO_CONFIG
+
+    result = liputan("crawl", str(DEMO_CONFIG), "--archive", str(tmp_path / "a"), "-s", setting)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [f"Error: {result.stderr.split(': ', 1)[1]}"
+                                                  .strip()] and says in result.stderr
+    assert not (tmp_path / "a" / "index.db").exists()

@@ -101,8 +101,12 @@ def crawl(config_file: Path, archive: Path, proxy: str | None, settings: tuple[s
     overrides = parse_sets(settings)
     if schedule_id:
         overrides["LIPUTAN_SCHEDULE_ID"] = schedule_id
+    from crawler.components.options import OptionsError
     with hold_archive(archive, config.name):
-        result = run_crawl(config, archive, proxy=proxy, overrides=overrides)
+        try:
+            result = run_crawl(config, archive, proxy=proxy, overrides=overrides)
+        except OptionsError as exc:
+            raise fail(f"{exc}") from exc
     _print_summary(result)
     if stats_json:
         stats_json.write_text(json.dumps(result.stats, default=str, indent=2, sort_keys=True))
