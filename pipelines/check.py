@@ -121,6 +121,16 @@ def check_index_behind(root: Path, index: Index, report: CheckReport) -> None:
                 f" {min(missing)}); run `liputan check --repair`, or resume the crawl")
 
 
+def check_runs(index: Index, report: CheckReport) -> None:
+    """A run recorded `finished` whose frontier still holds URLs it never fetched lost
+    them: the crawl ended without them."""
+    for run_id, left in index.db.execute(
+            "SELECT r.id, count(*) FROM runs r JOIN frontier f ON f.run_id = r.id"
+            " WHERE r.status = 'finished' AND f.state != 'done' GROUP BY r.id"):
+        report.problems.append(f"run {run_id} finished with {left} URLs of its frontier never"
+                               " fetched")
+
+
 def check_archive(root: Path, on_file: Callable[[Path], None] | None = None,
                   writing: bool = False) -> CheckReport:
     """Check every WARC under `root` and, when present, `root/index.db` against them.
@@ -151,6 +161,7 @@ def check_archive(root: Path, on_file: Callable[[Path], None] | None = None,
             check_pointers(root, index, report)
             if not writing:
                 check_index_behind(root, index, report)
+                check_runs(index, report)
         finally:
             index.close()
     return report

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -266,3 +267,15 @@ def test_story_with_a_one_page_view_is_fetched_through_it(crawled, web):
     assert row["text"] == "\n\n".join(" ".join(p.split()) for p in article.paragraphs)
     fetched = {r[0] for r in conn.execute("SELECT url FROM captures")}
     assert f"{url}?page=2" not in fetched and f"{url}?page=3" not in fetched
+
+
+def test_a_crawl_never_fetches_the_public_suffix_list(web, tmp_path):
+    # An empty tldextract cache: Scrapy's cookie middleware would download the list.
+    env = {**os.environ, "TLDEXTRACT_CACHE": str(tmp_path / "tld-cache")}
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "crawl", str(REPO / "crawls" / "demo.toml"),
+         "--archive", str(tmp_path / "a"), "--proxy", web.proxy_url, "-s", "LOG_LEVEL=WARNING",
+         "-s", "LIPUTAN_FOCUS=False"], cwd=REPO, env=env, capture_output=True, text=True,
+        timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Public Suffix" not in result.stderr and "publicsuffix" not in result.stderr

@@ -89,3 +89,10 @@ def test_the_page_budget_counts_what_a_resumed_run_spent_before(tmp_path):
     resumed.restore([{"key": "a", "url": "http://a.test/a", "priority": 0,
                       "callback": "parse", "meta": {}, "state": DONE}])
     assert resumed.spend() and not resumed.spend()
+
+
+def test_a_url_too_deep_is_refused_but_a_shorter_path_to_it_is_taken():
+    frontier = Frontier(max_depth=4)
+    assert frontier.offer("k", "http://a.test/tag/x", 0, depth=5) == (None, False)
+    sent, _ = frontier.offer("k", "http://a.test/tag/x", 0, depth=2)
+    assert sent is not None

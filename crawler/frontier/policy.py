@@ -52,6 +52,7 @@ class Frontier:
     best_first: bool = True
     reserve_below: int = 0
     tunnel_depth: int | None = None  # None: follow every link (no focus)
+    max_depth: int = 0  # links from the start URLs; 0: no limit
     max_pages: int = 0  # 0: no budget
     sent: int = 0  # requests charged to the budget (a resumed run: its done rows)
     seen: set[str] = field(default_factory=set)
@@ -62,11 +63,16 @@ class Frontier:
     _order: itertools.count = field(default_factory=itertools.count, repr=False)
 
     def offer(self, key: str, url: str, priority: int = 0, callback: str = "parse",
-              meta: Mapping[str, Any] | None = None, *, defer: bool = False
+              meta: Mapping[str, Any] | None = None, *, defer: bool = False, depth: int = 0
               ) -> tuple[Planned | None, bool]:
         """Decide on one URL: (request to send now or None, whether it newly went to the
         reserve). A URL already seen is refused, unless it waits in the reserve and this
-        offer is better (a search hit its sitemap entry undersold)."""
+        offer is better (a search hit its sitemap entry undersold). A URL deeper than
+        `max_depth` is refused but not seen: a shorter path to it may come later (the
+        limit is kept here, not by Scrapy's DepthMiddleware, which would drop a request
+        the frontier had already counted as planned, for good)."""
+        if self.max_depth and depth > self.max_depth:
+            return None, False
         if key in self.known:
             self.known.discard(key)  # counted once, then refused as seen
             self.seen.add(key)

@@ -72,7 +72,6 @@ def settings_for(config: CrawlConfig) -> dict[str, Any]:
         "ROBOTSTXT_OBEY": politeness.obey_robots,
         "DOWNLOAD_DELAY": politeness.delay_per_host,
         "CONCURRENT_REQUESTS_PER_DOMAIN": politeness.concurrent_per_host,
-        "DEPTH_LIMIT": limits.max_depth,
         "LIPUTAN_MAX_PAGES": limits.max_pages,
     }
     if politeness.user_agent:
@@ -120,7 +119,7 @@ class CoverageSpider(scrapy.Spider):
             best_first=options.best_first and focus is not None, reserve_below=RESERVE_BELOW,
             tunnel_depth=(crawl_config.limits.tunnel_depth
                           if focus is not None and options.best_first else None),
-            max_pages=options.max_pages)
+            max_pages=options.max_pages, max_depth=crawl_config.limits.max_depth)
         crawler.signals.connect(spider.release_reserve, signal=signals.spider_idle)
         # A redirect to a URL already fetched is dropped by the dupefilter: done, too.
         crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
@@ -148,8 +147,10 @@ class CoverageSpider(scrapy.Spider):
         name = callback.__name__ if callback is not None else "parse"
         # One story, one fetch: AMP, mobile, www and tracking-tagged variants share a key.
         known = self.frontier.known_skipped
+        # The depth travels in the request's meta (Scrapy's DepthMiddleware reads it back;
+        # the limit is the frontier's).
         chosen, reserved = self.frontier.offer(url_key(url), url, priority, name, meta,
-                                               defer=defer)
+                                               defer=defer, depth=int(meta.get("depth", 0)))
         if reserved:
             self.crawler.stats.inc_value("liputan/links/reserved")
         if self.frontier.known_skipped > known:  # archived by an earlier run of the crawl
@@ -254,16 +255,18 @@ class CoverageSpider(scrapy.Spider):
                                                 vouch) if self.analyser is not None else None)
         if analysis is not None and capture:
             self.index_page(capture, response.url, analysis)
+        depth = response.meta.get("depth", 0) + 1
         if self.focus is None or analysis is None:
             links = html_links(text, response.url)
-            out = list(self.follow_story_pages(response.url, text, links))
-            out += [r for r in map(self.follow, links) if r is not None]
+            out = list(self.follow_story_pages(response.url, text, links, depth))
+            out += [r for r in (self.follow(url, depth=depth) for url in links)
+                    if r is not None]
             return out
         # Focused: the workers extracted the page, scored it and its links; the event
         # loop only schedules.
         links = [url for url, _ in analysis.scored_links]
-        out = list(self.follow_story_pages(response.url, text, links))
-        return out + list(self.follow_links(response, analysis))
+        out = list(self.follow_story_pages(response.url, text, links, depth))
+        return out + list(self.follow_links(response, analysis, depth))
 
     def index_page(self, capture: str, url: str, analysis: PageAnalysis) -> None:
         services(self.crawler).archive.add_analysis(capture, analysis)
@@ -278,7 +281,8 @@ class CoverageSpider(scrapy.Spider):
         else:
             stats.inc_value(f"liputan/pages/{analysis.kind}")
 
-    def follow_links(self, response: Response, analysis: PageAnalysis) -> Iterator[Any]:
+    def follow_links(self, response: Response, analysis: PageAnalysis,
+                     depth: int) -> Iterator[Any]:
         """Best-first: each link's priority is its score. Off the topic, links are followed
         only `limits.tunnel_depth` pages deep, unless the link itself looks on topic."""
         threshold = self.focus.threshold
@@ -298,11 +302,12 @@ class CoverageSpider(scrapy.Spider):
             # Listings found on the way wait: stories first (see OutletIndex).
             request = self.follow(url, priority=int(score * LINK_SCALE),
                                   defer=not self.outlets.is_story(url),
-                                  tunnel=0 if score >= threshold else tunnel)
+                                  tunnel=0 if score >= threshold else tunnel, depth=depth)
             if request is not None:
                 yield request
 
-    def follow_story_pages(self, url: str, text: str, links: list[str]) -> Iterator[Any]:
+    def follow_story_pages(self, url: str, text: str, links: list[str],
+                           depth: int) -> Iterator[Any]:
         """The rest of a multi-page story, first: its one-page view when the outlet has one
         (its numbered pages are then never fetched), else every numbered page."""
         if not looks_like_article(text):
@@ -314,7 +319,7 @@ class CoverageSpider(scrapy.Spider):
                                            story.single)
         self.crawler.stats.inc_value("liputan/story_pages", len(wanted))
         for page_url in wanted:
-            request = self.follow(page_url, priority=STORY_PAGE_PRIORITY)
+            request = self.follow(page_url, priority=STORY_PAGE_PRIORITY, depth=depth)
             if request is not None:
                 yield request
 
@@ -342,16 +347,17 @@ class CoverageSpider(scrapy.Spider):
         stats.inc_value(f"liputan/discovery/{proposals.kind}_entries", proposals.listed)
         if proposals.out_of_window:
             stats.inc_value("liputan/links/out_of_window", proposals.out_of_window)
-        out = []
+        out, depth = [], response.meta.get("depth", 0) + 1
         for url, score, late in proposals.entries:
             if proposals.kind == "index":
                 request = self.follow(url, self.parse_source, DISCOVERY_PRIORITY,
-                                      source="sitemap")
+                                      source="sitemap", depth=depth)
             elif score is None:
-                request = self.follow(url, priority=ARTICLE_HINT_PRIORITY, tunnel=0)
+                request = self.follow(url, priority=ARTICLE_HINT_PRIORITY, tunnel=0,
+                                      depth=depth)
             else:  # edited after the window: most such stories were published after it too
                 request = self.follow(url, priority=int(score * LINK_SCALE), defer=late,
-                                      tunnel=0)
+                                      tunnel=0, depth=depth)
             if request is not None:
                 out.append(request)
         return out
