@@ -51,16 +51,24 @@ def crawl_settings(archive: Path, proxy: str | None = None,
     return settings
 
 
-def run_crawl(config: CrawlConfig, archive: Path, proxy: str | None = None,
-              overrides: dict[str, Any] | None = None) -> CrawlResult:
-    """Crawl `config` into `archive`; returns the crawl's final stats. Raises OptionsError
-    for a setting Liputan cannot use, before anything starts."""
+def checked_settings(archive: Path, proxy: str | None = None,
+                     overrides: dict[str, Any] | None = None) -> Settings:
+    """The crawl's settings, refused (OptionsError, one line) when Liputan cannot use one:
+    before anything is created or locked."""
     settings = crawl_settings(archive, proxy, overrides)
     Options.from_settings(settings)
     if settings.get("JOBDIR"):
         # Scrapy persists JOBDIR only on a clean close (FACTS.md): our frontier is durable.
         raise OptionsError("JOBDIR is not needed: a crawl resumes from its archive by itself"
                            " (README, \"Crash safety and resume\"); leave it out")
+    return settings
+
+
+def run_crawl(config: CrawlConfig, archive: Path, proxy: str | None = None,
+              overrides: dict[str, Any] | None = None) -> CrawlResult:
+    """Crawl `config` into `archive`; returns the crawl's final stats. Raises OptionsError
+    for a setting Liputan cannot use, before anything starts."""
+    settings = checked_settings(archive, proxy, overrides)
     process = CrawlerProcess(settings)
     # Scrapy's per-component INFO lines drown the progress line on a terminal.
     logging.getLogger("scrapy.middleware").setLevel(logging.WARNING)

@@ -22,6 +22,7 @@ from pipelines.warc import (
     OPEN_SUFFIX,
     WarcError,
     read_record,
+    reading_error,
     resolve_warc_path,
     target_uri,
     warc_label,
@@ -77,7 +78,7 @@ def check_digests(path: Path, report: CheckReport, label: str | None = None) -> 
             if fh.read(64).strip():
                 report.problems.append(f"{path}: truncated or damaged after offset {end}")
     except Exception as exc:  # noqa: BLE001 - any failure to read is a finding, not a crash
-        report.problems.append(f"{path}: unreadable after offset {end} ({exc or type(exc)})")
+        report.problems.append(f"{path}: unreadable after offset {end} ({reading_error(exc)})")
 
 
 def check_pointers(root: Path, index: Index, report: CheckReport) -> None:

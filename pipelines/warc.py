@@ -451,7 +451,7 @@ def iter_records(path: Path) -> Iterator[StoredRecord]:
             except WarcError:
                 raise
             except Exception as exc:  # noqa: BLE001 - warcio fails in many ways on damage
-                raise WarcError(f"{path}: damaged after offset {end} ({exc or type(exc)})"
+                raise WarcError(f"{path}: damaged after offset {end} ({reading_error(exc)})"
                                 ) from exc
             fh.seek(end)
             if fh.read(64).strip():
@@ -478,6 +478,14 @@ def _member_complete(path: Path, offset: int, length: int) -> bool:
     except zlib.error:
         return False
     return inflater.eof
+
+
+def reading_error(exc: BaseException) -> str:
+    """What a reader's exception says, fit for one line on a terminal: warcio quotes the
+    damaged bytes it met, control characters included."""
+    text = str(exc) or type(exc).__name__
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return text if len(text) <= 160 else text[:157] + "..."
 
 
 def _decodes(record: ArcWarcRecord) -> bool:

@@ -108,6 +108,8 @@ def test_demo_finds_its_config_and_the_fixture_web():
     ("LIPUTAN_MAX_FAILURE_SHARE=abc", "LIPUTAN_MAX_FAILURE_SHARE must be a number"),
     ("LIPUTAN_MAX_FAILURE_SHARE=nan", "LIPUTAN_MAX_FAILURE_SHARE must be between 0 and 1"),
     ("JOBDIR=/tmp/liputan-jobdir", "JOBDIR is not needed"),
+    ("LIPUTAN_RESUME=maybe", "LIPUTAN_RESUME must be True or False"),
+    ("LIPUTAN_PROGRESS=sometimes", "LIPUTAN_PROGRESS must be one of"),
 ])
 def test_a_setting_liputan_cannot_use_is_one_line_before_anything_starts(tmp_path, setting,
                                                                          says):
@@ -117,4 +119,4 @@ def test_a_setting_liputan_cannot_use_is_one_line_before_anything_starts(tmp_pat
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [f"Error: {result.stderr.split(': ', 1)[1]}"
                                                   .strip()] and says in result.stderr
-    assert not (tmp_path / "a" / "index.db").exists()
+    assert not (tmp_path / "a").exists()  # nothing created, not even the lock

@@ -213,6 +213,7 @@ def check(archive: Path, repair: bool) -> None:
     for problem in report.problems:
         click.echo(f"problem: {problem}")
     if not report.ok:
-        raise fail(f"{len(report.problems)} problems found")
+        count = len(report.problems)
+        raise fail(f"{count} problem{'s' if count != 1 else ''} found")
 
 

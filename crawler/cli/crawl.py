@@ -39,29 +39,29 @@ def parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _print_summary(result: Any) -> None:
+    """The run's figures, whole (from the index: a resumed run's earlier processes count),
+    then what this process did."""
     stats, run = result.stats, result.run or {}
     elapsed = stats.get("liputan/elapsed_seconds") or stats.get("elapsed_time_seconds") or 0
-    # The run's counts come from the index (a resumed run's earlier processes included);
-    # the rest is this process's stats.
-    pages = run.get("fetched", stats.get("downloader/response_count", 0))
-    rate = pages / elapsed if elapsed else 0.0
+    here = stats.get("downloader/response_count", 0)
+    rate = here / elapsed if elapsed else 0.0
     warcs = sorted((result.archive / result.config.name / "warcs").glob("*.warc.gz"))
     named = f"Run {run['run']} of crawl" if run else "Crawl"
-    click.echo(f"{named} {result.config.name!r} {result.status} in {elapsed:.1f} s")
-    click.echo(f"  pages fetched      {pages:>8,}  ({rate:.1f} pages/s)")
-    click.echo(f"  captures archived  {stats.get('liputan/captures', 0):>8,}"
-               f"  ({stats.get('liputan/revisits', 0)} revisits,"
-               f" {stats.get('liputan/warc_bytes', 0) / 1e6:.1f} MB of WARC)")
-    click.echo(f"  articles indexed   {stats.get('liputan/articles', 0):>8,}")
+    resumed = f", resumed {run['resumed']} times" if run.get("resumed") else ""
+    click.echo(f"{named} {result.config.name!r} {result.status}{resumed}")
+    click.echo(f"  pages fetched      {run.get('fetched', here):>8,}")
+    click.echo(f"  records archived   {run.get('archived', 0):>8,}"
+               f"  ({run.get('revisits', 0):,} revisits)")
+    click.echo(f"  new articles       {run.get('new_articles', 0):>8,}")
     known, rechecked = (stats.get(f"liputan/recrawl/{k}", 0) for k in ("known", "rechecked"))
     if known or rechecked:  # a later run of the crawl: what earlier runs had archived
         click.echo(f"  archived before    {known:>8,}  left out, {rechecked:,} rechecked"
                    f" ({stats.get('liputan/recrawl/not_modified', 0):,} not modified)")
-    failures = run.get("failures", stats.get("liputan/fetch_failures", 0))
-    blocked = run.get("robots_blocked", stats.get("robotstxt/forbidden", 0))
-    click.echo(f"  fetch failures     {failures:>8,}"
-               f"  extraction errors {stats.get('liputan/extraction_errors', 0):,}")
-    click.echo(f"  robots.txt blocked {blocked:>8,}")
+    click.echo(f"  fetch failures     {run.get('failures', 0):>8,}")
+    click.echo(f"  robots.txt blocked {run.get('robots_blocked', 0):>8,}")
+    click.echo(f"  this process       {here:>8,}  responses in {elapsed:.1f} s ({rate:.1f}/s),"
+               f" {stats.get('liputan/warc_bytes', 0) / 1e6:.1f} MB of WARC,"
+               f" {stats.get('liputan/extraction_errors', 0):,} extraction errors")
     click.echo(f"  WARC files         {len(warcs):>8,}  in {result.archive / result.config.name}"
                "/warcs")
     click.echo(f"  index              {result.archive / 'index.db'}")
@@ -102,11 +102,13 @@ def crawl(config_file: Path, archive: Path, proxy: str | None, settings: tuple[s
     if schedule_id:
         overrides["LIPUTAN_SCHEDULE_ID"] = schedule_id
     from crawler.components.options import OptionsError
+    from crawler.run import checked_settings
+    try:
+        checked_settings(archive, proxy, overrides)
+    except OptionsError as exc:
+        raise fail(str(exc)) from exc
     with hold_archive(archive, config.name):
-        try:
-            result = run_crawl(config, archive, proxy=proxy, overrides=overrides)
-        except OptionsError as exc:
-            raise fail(f"{exc}") from exc
+        result = run_crawl(config, archive, proxy=proxy, overrides=overrides)
     _print_summary(result)
     if stats_json:
         stats_json.write_text(json.dumps(result.stats, default=str, indent=2, sort_keys=True))

@@ -52,14 +52,22 @@ class Options:
                 raise OptionsError(f"{key} must be between {low} and {high}; got {value}")
             return value
 
+        def flag(name: str) -> bool:
+            key = f"LIPUTAN_{name}"
+            try:
+                return settings.getbool(key)
+            except ValueError as exc:
+                raise OptionsError(f"{key} must be True or False; got {settings.get(key)!r}"
+                                   ) from exc
+
         progress = str(settings.get("LIPUTAN_PROGRESS", "auto"))
         if progress not in PROGRESS_MODES:
             raise OptionsError(f"LIPUTAN_PROGRESS must be one of {', '.join(PROGRESS_MODES)};"
                                f" got {progress!r}")
         return cls(
             archive_dir=Path(settings.get("LIPUTAN_ARCHIVE_DIR") or "archive"),
-            capture=settings.getbool("LIPUTAN_CAPTURE_ENABLED"),
-            extract=settings.getbool("LIPUTAN_EXTRACT_ENABLED"),
+            capture=flag("CAPTURE_ENABLED"),
+            extract=flag("EXTRACT_ENABLED"),
             extract_workers=int(number("EXTRACT_WORKERS", int, 0, 256)),
             extract_niceness=int(number("EXTRACT_NICENESS", int, 0, 19)),
             warc_max_bytes=int(number("WARC_MAX_BYTES", int, 1, 1 << 50)),
@@ -69,9 +77,9 @@ class Options:
             progress_interval=number("PROGRESS_INTERVAL", float, 0.05, 3600),
             log_interval=number("LOG_INTERVAL", float, 0.05, 86400),
             max_pages=int(number("MAX_PAGES", int, 0, 1 << 40)),
-            focus=settings.getbool("LIPUTAN_FOCUS"),
-            best_first=settings.getbool("LIPUTAN_BEST_FIRST"),
-            resume=settings.getbool("LIPUTAN_RESUME"),
+            focus=flag("FOCUS"),
+            best_first=flag("BEST_FIRST"),
+            resume=flag("RESUME"),
             max_failure_share=number("MAX_FAILURE_SHARE", float, 0, 1),
             schedule_id=int(number("SCHEDULE_ID", int, 0, 1 << 62)) or None,
         )
