@@ -204,8 +204,9 @@ def scheduler(archive: Path, once: bool, poll: float, proxy: str | None,
         return
     attempts = runner.run_due()
     if runner.waiting:
-        click.echo(f"the archive is busy: {', '.join(runner.waiting)} stay due and run on"
-                   " the next pass once it is free", err=True)
+        names = ", ".join(repr(name) for name in runner.waiting)
+        click.echo(f"the archive is busy; due, and run on the next pass once it is free:"
+                   f" {names}", err=True)
     elif not attempts:
         click.echo("nothing due", err=True)
     failed = [a for a in attempts if not a.ok]
