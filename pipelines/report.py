@@ -186,7 +186,8 @@ def _header(report: dict[str, Any]) -> list[tuple[str, str]]:
         ("schedule", str(run["schedule"] or "")), ("resumed", f"{run['resumed']} times"),
         ("config digest", str(run["config_digest"] or "")),
         ("pages fetched", f"{run['fetched']:,}"), ("failures", f"{run['failures']:,}"),
-        ("new articles", f"{run['new_articles']:,}"), ("revisits", f"{run['revisits']:,}"),
+        ("new articles", f"{run['new_articles']:,}"),
+        ("changed articles", f"{run['changed_articles']:,}"), ("revisits", f"{run['revisits']:,}"),
         ("robots-blocked", f"{run['robots_blocked']:,}"),
         ("budget-dropped", f"{run['budget_dropped']:,}"),
     ]

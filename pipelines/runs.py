@@ -35,6 +35,7 @@ class RunCounts:
     archived: int = 0  # response and revisit records written (robots.txt too)
     revisits: int = 0
     new_articles: int = 0
+    changed_articles: int = 0  # stories an earlier run had, found edited (a new version)
     robots_blocked: int = 0
     budget_dropped: int = 0
 
@@ -67,6 +68,10 @@ def run_counts(index: Index, run_ids: Iterable[int]) -> dict[int, RunCounts]:
             values[run_id]["robots_blocked" if reason == "robots" else "budget_dropped"] = count
     for run_id, count in new_articles(index, ids).items():
         values[run_id]["new_articles"] = count
+    for run_id, count in index.conn.execute(
+            f"SELECT run_id, count(*) FROM run_articles WHERE change='changed'"
+            f" AND run_id IN ({marks}) GROUP BY run_id", ids):
+        values[run_id]["changed_articles"] = count
     return {run_id: RunCounts(**found) for run_id, found in values.items()}
 
 

@@ -306,3 +306,11 @@ def test_plan_leaves_out_archived_stories_and_rechecks_recent_ones(tmp_path):
     off = plan_recrawl(index, tmp_path, "k", run_id, RecrawlConfig(enabled=False), now)
     assert not off.known and not off.rechecks
     index.close()
+
+
+def test_runs_count_the_edited_stories_of_the_second_run_as_changed(two_runs):
+    result = liputan("runs", "--archive", str(two_runs.root), "--json")
+    runs = {row["run"]: row for row in json.loads(result.stdout)}
+    # The recent single-page story and the 3-page story were edited; the old one not seen.
+    assert runs[2]["changed_articles"] == 2 and runs[1]["changed_articles"] == 0
+    assert runs[1]["schedule"] == runs[2]["schedule"] == "demo"

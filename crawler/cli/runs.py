@@ -13,6 +13,7 @@ RUNS_COLUMNS = (  # (heading, key) of the table; --json and --csv carry every ke
     ("run", "run"), ("crawl", "crawl"), ("kind", "kind"), ("schedule", "schedule"),
     ("started", "started"), ("ended", "ended"), ("duration", "duration_s"),
     ("status", "status"), ("fetched", "fetched"), ("new", "new_articles"),
+    ("changed", "changed_articles"),
     ("revisits", "revisits"), ("failures", "failures"), ("robots", "robots_blocked"),
 )
 
@@ -52,7 +53,8 @@ def _runs_table(rows: list[dict[str, Any]]) -> None:
     cells = [[_cell(key, row.get(key)) for _, key in RUNS_COLUMNS] for row in rows]
     headings = [heading for heading, _ in RUNS_COLUMNS]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headings)]
-    numeric = {"run", "duration", "fetched", "new", "revisits", "failures", "robots"}
+    numeric = {"run", "duration", "fetched", "new", "changed", "revisits", "failures",
+               "robots"}
     for line in [headings, *cells]:
         click.echo("  ".join(c.rjust(w) if h in numeric else c.ljust(w)
                              for c, w, h in zip(line, widths, headings, strict=True)).rstrip())
