@@ -178,6 +178,7 @@ def audit(archive: Path, reference: set[str] | None = None, *, reindex: bool = T
     if reference is not None:
         figures["reference_urls_never_archived"] = len(reference - set(counts))
         figures["urls_not_in_reference"] = len(set(counts) - reference)
+        figures["urls_not_in_reference_sample"] = sorted(set(counts) - reference)[:20]
     if reindex:
         fresh = archive.parent / (archive.name + "-reindex")
         result = subprocess.run(
