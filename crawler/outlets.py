@@ -124,6 +124,9 @@ def find_profiles(keys: list[str] | tuple[str, ...],
     """The profiles of `keys`, looked up in `extra_dirs` first, then crawler/sites/; each
     must be of `kind` (an outlet listed as an aggregator is a config mistake)."""
     found = []
+    for folder in extra_dirs:
+        if not folder.is_dir():
+            raise ProfileError(f"the profile folder {folder} (sources.sites_dir) does not exist")
     for key in keys:
         for folder in (*extra_dirs, SITES_DIR):
             path = folder / f"{key}.toml"
@@ -137,7 +140,8 @@ def find_profiles(keys: list[str] | tuple[str, ...],
                 break
         else:
             known = ", ".join(p.key for p in all_profiles() if p.kind == kind)
-            raise ProfileError(f"no {kind} profile {key!r}; known: {known}")
+            searched = ", ".join(str(f) for f in (*extra_dirs, SITES_DIR))
+            raise ProfileError(f"no {kind} profile {key!r} in {searched}; known: {known}")
     return found
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,11 @@ def crawl_settings(archive: Path, proxy: str | None = None,
                    overrides: dict[str, Any] | None = None) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
+    # A LIPUTAN_* setting may come from the environment too (a service's unit file, a
+    # shell); a crawl config and -s still win.
+    for key in [k for k in settings if k.startswith("LIPUTAN_")]:
+        if key in os.environ:
+            settings.set(key, os.environ[key], priority="spider")
     settings.set("LIPUTAN_ARCHIVE_DIR", str(archive), priority="cmdline")
     if proxy:
         settings.set("LIPUTAN_HTTP_PROXY", proxy, priority="cmdline")

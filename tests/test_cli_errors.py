@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -120,3 +123,14 @@ def test_a_setting_liputan_cannot_use_is_one_line_before_anything_starts(tmp_pat
     assert result.stderr.strip().splitlines() == [f"Error: {result.stderr.split(': ', 1)[1]}"
                                                   .strip()] and says in result.stderr
     assert not (tmp_path / "a").exists()  # nothing created, not even the lock
+
+
+def test_a_liputan_setting_is_read_from_the_environment_too(tmp_path):
+    from tests.conftest import DEMO_CONFIG, REPO
+
+    env = {**os.environ, "LIPUTAN_RESUME": "maybe"}
+    result = subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", str(DEMO_CONFIG),
+                             "--archive", str(tmp_path / "a")], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "LIPUTAN_RESUME must be True or False; got 'maybe'" in result.stderr

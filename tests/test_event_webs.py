@@ -1,0 +1,33 @@
+"""The blind evaluation webs (tests/fixtureweb/events/*/): labeled coverage of other events,
+written by authors who never saw the relevance model. Only their shape is checked here; the
+model is never fitted on them (see tests/fixtureweb/README.md)."""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.fixtureweb.corpus import load_corpus
+
+EVENTS = sorted(p for p in (Path(__file__).parent / "fixtureweb" / "events").glob("*")
+                if (p / "event.toml").exists())
+OUTLETS = {"kabarnusantara", "harianlangit", "serojapos", "wartabahari", "gemarakyat",
+           "sinartimur", "pelitaraya", "lintaskhatulistiwa", "beritaseberang"}
+
+
+@pytest.mark.parametrize("folder", EVENTS, ids=[p.name for p in EVENTS])
+def test_an_event_web_parses_with_labels_an_archivist_can_use(folder):
+    event = tomllib.loads((folder / "event.toml").read_text(encoding="utf-8"))
+    assert event["name"] == folder.name and event["keywords"]
+    assert event["published_after"] < event["published_before"]
+    corpus = load_corpus(folder)
+    assert set(corpus) <= OUTLETS
+    articles = [a for arts in corpus.values() for a in arts]
+    ids = [a.id for a in articles]
+    assert len(ids) == len(set(ids)), "article ids are unique"
+    labels = Counter((a.topic, a.language) for a in articles)
+    assert labels[(folder.name, "id")] >= 20 and labels[("near", "id")] >= 5, labels
+    assert set(event["seed_ids"]) <= {a.id for a in articles if a.topic == folder.name}
