@@ -23,7 +23,7 @@ def test_an_event_web_parses_with_labels_an_archivist_can_use(folder):
     event = tomllib.loads((folder / "event.toml").read_text(encoding="utf-8"))
     assert event["name"] == folder.name and event["keywords"]
     assert event["published_after"] < event["published_before"]
-    corpus = load_corpus(folder)
+    corpus = {k: v for k, v in load_corpus(folder).items() if v}  # event.toml holds none
     assert set(corpus) <= OUTLETS
     articles = [a for arts in corpus.values() for a in arts]
     ids = [a.id for a in articles]
