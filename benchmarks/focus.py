@@ -1,7 +1,10 @@
 """Focused crawling on the labeled topic web: best-first with the relevance gate, beside a
 breadth-first crawl of the same web with the same budget, in the same run.
 
-    python benchmarks/focus.py [--budget-factor 3] [--json]
+    python benchmarks/focus.py [--budget-factor 3] [--event NAME] [--json]
+
+`--event` picks the web's event: the team's reference web (kazakhstan-2022, the default),
+or a blind event web (tests/fixtureweb/events/: held out, never tune on them).
 
 Per crawl it prints harvest rate (on-topic articles fetched / pages fetched), recall at
 budget (expected coverage indexed / expected), precision of the indexed coverage, and
@@ -23,6 +26,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pipelines.urls import url_key  # noqa: E402
+from tests.fixtureweb.corpus import KAZAKHSTAN  # noqa: E402
+from tests.fixtureweb.events import event_names  # noqa: E402
 from tests.fixtureweb.topiccrawl import expected, write_config  # noqa: E402
 from tests.fixtureweb.web import FixtureWeb  # noqa: E402
 
@@ -58,9 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget-factor", type=float, default=3.0)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--event", default=KAZAKHSTAN, choices=event_names())
     args = parser.parse_args(argv)
     results = {}
-    with FixtureWeb(topic_web=True, log_requests=False) as web, \
+    with FixtureWeb(topic_web=True, event=args.event, log_requests=False) as web, \
             tempfile.TemporaryDirectory() as tmp:
         config = write_config(web, Path(tmp), budget_factor=args.budget_factor)
         runs = {"best-first": (), "breadth-first": ("LIPUTAN_BEST_FIRST=False",)}
@@ -73,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
-    print(f"labeled topic web: {results['pages_in_web']} articles, {results['expected']} "
-          f"expected coverage, budget {args.budget_factor:g}x")
+    print(f"labeled topic web ({args.event}): {results['pages_in_web']} articles,"
+          f" {results['expected']} expected coverage, budget {args.budget_factor:g}x")
     print(f"{'crawl':<14} {'fetched':>7} {'harvest':>8} {'recall':>7} {'precision':>9} "
           f"{'req/on-topic':>12}")
     for name in ("best-first", "breadth-first"):

@@ -31,3 +31,15 @@ def test_an_event_web_parses_with_labels_an_archivist_can_use(folder):
     labels = Counter((a.topic, a.language) for a in articles)
     assert labels[(folder.name, "id")] >= 20 and labels[("near", "id")] >= 5, labels
     assert set(event["seed_ids"]) <= {a.id for a in articles if a.topic == folder.name}
+
+
+@pytest.mark.parametrize("folder", EVENTS, ids=[p.name for p in EVENTS])
+def test_an_event_web_is_served_as_a_labeled_topic_web(folder):
+    from tests.fixtureweb.topiccrawl import expected
+    from tests.fixtureweb.web import FixtureWeb
+
+    web = FixtureWeb(topic_web=True, event=folder.name)
+    rows = web.labels()
+    assert {r["id"] for r in rows if r["on_topic"]} >= set(web.event.seed_ids)
+    # Padded with off-topic news so the event is a needle; the labels are the authors'.
+    assert len(rows) > 10 * len(expected(web)) > 0

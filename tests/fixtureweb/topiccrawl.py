@@ -1,7 +1,8 @@
 """A crawl config for the labeled topic web, shared by the focus test and benchmark.
 
-The config is what an archivist would write for the reference topic: the outlets (by
-profile), keywords with aliases, a few seed articles as text, the date window. Nothing in
+The config is what an archivist would write for the web's event (tests/fixtureweb/events.py):
+the outlets (by profile), keywords with aliases, a few seed articles as text, the date
+window; the outlets' search and tag pages are asked for the first keywords. Nothing in
 it names an article of the web except the seed texts, which any user supplies.
 """
 
@@ -10,21 +11,18 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from .events import KAZAKHSTAN_SPEC
 from .web import FixtureWeb
 
-WINDOW = (date(2022, 1, 1), date(2022, 2, 15))
-# Seed articles: early, middle and late coverage, two outlets (page-1 ids in the corpus).
-SEED_IDS = (5810342, 5811187, 5813415, 412517, 31043090)
-KEYWORDS = ["Kazakhstan", "Tokayev", "Almaty", "CSTO", "Nazarbayev"]
-ALIASES = [["Kazakhstan", "Kazakstan", "Kazakh"], ["Tokayev", "Tokaev"], ["CSTO", "ODKB"],
-           ["Almaty", "Alma-Ata"], ["Nur-Sultan", "Astana"]]
+WINDOW = KAZAKHSTAN_SPEC.window  # the reference event's
 
 
 def expected(web: FixtureWeb) -> list[dict]:
     """The coverage a perfect crawl indexes: on topic, Indonesian, in scope, in the window."""
+    after, before = web.event.window
     return [row for row in web.labels() if row["on_topic"] and row["language"] == "id"
             and row["in_scope"]
-            and WINDOW[0] <= date.fromisoformat(row["published"][:10]) <= WINDOW[1]]
+            and after <= date.fromisoformat(row["published"][:10]) <= before]
 
 
 def write_config(web: FixtureWeb, folder: Path, *, budget_factor: float = 3.0,
@@ -37,7 +35,8 @@ def write_config(web: FixtureWeb, folder: Path, *, budget_factor: float = 3.0,
     seeds = folder / "seeds"
     seeds.mkdir(exist_ok=True)
     by_id = {a.id: a for a in web.articles}
-    for i in SEED_IDS:
+    event = web.event
+    for i in event.seed_ids:
         art = by_id[i]
         (seeds / f"{i}.txt").write_text(art.title + "\n\n" + "\n\n".join(art.paragraphs),
                                         encoding="utf-8")
@@ -48,18 +47,18 @@ def write_config(web: FixtureWeb, folder: Path, *, budget_factor: float = 3.0,
     config = folder / f"{name}.toml"
     config.write_text(f"""name = "{name}"
 [topic]
-keywords = {KEYWORDS!r}
-aliases = {ALIASES!r}
+keywords = {list(event.keywords)!r}
+aliases = {[list(a) for a in event.aliases]!r}
 seed_texts = ["seeds/*.txt"]
 language = "id"
-published_after = {WINDOW[0].isoformat()}
-published_before = {WINDOW[1].isoformat()}
+published_after = {event.window[0].isoformat()}
+published_before = {event.window[1].isoformat()}
 [sources]
 outlets = {[row["outlet"] for row in outlets]!r}
 aggregators = {aggregators!r}
 sites_dir = "sites"
-search_queries = ["Kazakhstan", "Tokayev"]
-tags = ["Kazakhstan"]
+search_queries = {list(event.keywords[:2])!r}
+tags = {list(event.keywords[:1])!r}
 [limits]
 max_pages = {budget}
 max_depth = 8

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import aggregator
 from .corpus import KAZAKHSTAN, generate_corpus, load_corpus
+from .events import event_corpus, event_spec
 from .model import Entry
 from .outlets import (
     GENERATED_SECTIONS,
@@ -62,10 +63,14 @@ class FixtureWeb:
     def __init__(self, outlets: int | None = None, articles_per_outlet: int | None = None,
                  latency: float = 0.0, seed: int = 0, corpus_dir: Path | str | None = None,
                  log_requests: bool = True, host: str = "127.0.0.1", port: int = 0,
-                 topic_web: bool = False) -> None:
-        corpus = load_corpus(corpus_dir, *([TOPIC_DIR] if topic_web else []))
-        if topic_web:
-            pairs = _topic_web(corpus, seed)
+                 topic_web: bool = False, event: str = KAZAKHSTAN) -> None:
+        self.event = event_spec(event)
+        corpus = load_corpus(corpus_dir, *([TOPIC_DIR] if topic_web and event == KAZAKHSTAN
+                                           else []))
+        if topic_web and event != KAZAKHSTAN:  # a blind event web, padded from our corpus
+            pairs = _topic_web(event_corpus(event), seed, corpus, self.event.terms())
+        elif topic_web:
+            pairs = _topic_web(corpus, seed, corpus, _KAZAKHSTAN_WORDS)
         elif outlets is None and articles_per_outlet is None:
             known = [k for k in HANDWRITTEN if k in corpus]
             stems = known + sorted(k for k in corpus if k not in HANDWRITTEN)
@@ -188,7 +193,7 @@ class FixtureWeb:
                     "topic": a.topic, "language": a.language,
                     "published": a.published.isoformat(), "reach": a.reach,
                     "in_scope": e.outlet.key not in OUT_OF_SCOPE,
-                    "on_topic": a.topic == KAZAKHSTAN,
+                    "on_topic": a.topic == self.event.name,
                 })
         return rows
 
@@ -206,18 +211,22 @@ class FixtureWeb:
                 "sitemaps": self.sitemaps, "hosts": self.hosts, "specials": self.specials}
 
 
-def _topic_web(corpus: dict, seed: int) -> list:
+# Words of the reference event (wider than its spec's: places and bodies of the region).
+_KAZAKHSTAN_WORDS = re.compile(r"kazak|almaty|tokay|tokaev|nazarbay|csto|odkb|asia tengah", re.I)
+
+
+def _topic_web(corpus: dict, seed: int, base: dict, topical: re.Pattern[str]) -> list:
     """The labeled topic web: hand-written articles of nine outlets (search is allowed on
-    all of them), padded with generated off-topic news so the topic is a needle."""
+    all of them), padded with generated off-topic news from `base` so the topic is a
+    needle."""
     outlets = {**HANDWRITTEN, **TOPIC_OUTLETS}
     outlets = {k: dataclasses.replace(o, search_disallowed=False, chunked_home=False)
                for k, o in outlets.items()}
     # Filler bodies are drawn from off-topic paragraphs that name nothing of the topic, so
     # the labels stay true (a filler is off topic) and search pages stay meaningful.
-    topical = re.compile(r"kazak|almaty|tokay|tokaev|nazarbay|csto|odkb|asia tengah", re.I)
     plain = {"plain": [
         dataclasses.replace(a, paragraphs=kept)
-        for arts in corpus.values() for a in arts if a.topic == "" and a.language == "id"
+        for arts in base.values() for a in arts if a.topic == "" and a.language == "id"
         if (kept := tuple(p for p in a.paragraphs if not topical.search(p)))]}
     filler = generate_corpus({k: GENERATED_SECTIONS[o.style] for k, o in outlets.items()},
                              TOPIC_FILLER, seed, plain)
