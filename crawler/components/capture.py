@@ -78,8 +78,6 @@ class WarcCapture:
             raise
         stats = self.crawler.stats
         stats.inc_value("liputan/captures")
-        if request.url.endswith("/robots.txt"):
-            stats.inc_value("liputan/robots_responses")
         stats.set_value("liputan/warc_bytes", archive.counts.bytes_written)
         if archive.counts.revisits:
             stats.set_value("liputan/revisits", archive.counts.revisits)
