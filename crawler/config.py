@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.relevance import DEFAULT_THRESHOLD
+
 MAX_RECHECK_DAYS = 36_500  # a century: more is a typo (and past datetime's range)
 
 
@@ -30,7 +32,7 @@ class TopicConfig:
     language: str = "id"
     published_after: date | None = None
     published_before: date | None = None
-    threshold: float = 0.4  # relevance from which a page counts as coverage
+    threshold: float = DEFAULT_THRESHOLD  # relevance from which a page counts as coverage
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class SourcesConfig:
     domains: tuple[str, ...] = ()  # extra in-scope domains (subdomains included)
     sites_dir: str = ""  # more outlet profiles, relative to the config (searched first)
     search_queries: tuple[str, ...] = ()  # for the outlets' search pages; default: keywords
-    tags: tuple[str, ...] = ()  # for the outlets' tag pages; default: keywords
+    tags: tuple[str, ...] = ()  # for the outlets' tag pages; default: the first keyword
     homepages: bool = True  # start from each outlet's homepage too
 
 
@@ -116,7 +118,9 @@ class CrawlConfig:
         return list(self.sources.search_queries or self.topic.keywords[:3])
 
     def tag_names(self) -> list[str]:
-        return list(self.sources.tags or self.topic.keywords[:3])
+        # One tag by default: an outlet tags a story by its main name, and each tag page
+        # that lists nothing costs a request per outlet of the budget.
+        return list(self.sources.tags or self.topic.keywords[:1])
 
     def scope_domains(self, profiles: list[Any] | tuple[Any, ...] = ()) -> list[str]:
         """Registrable-ish domains the crawl may fetch from (subdomains included): the

@@ -17,8 +17,11 @@ from crawler import __version__
 from crawler.config import ConfigError, CrawlConfig, TopicConfig, topic_from_stored
 from crawler.discovery import Candidate, in_window
 from crawler.relevance import TopicProfile, link_score, stems
+from pipelines.cleanup import clean_text
 from pipelines.dates import date_from_url
-from pipelines.extract import PageAnalysis
+from pipelines.extract import PageAnalysis, extract_article, is_html
+
+OFF_TOPIC = "off topic"  # how a topic verdict starts (crawler/feedback.py finds them so)
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,10 @@ class Focus:
 
     @classmethod
     def from_topic(cls, topic: TopicConfig, texts: Sequence[str]) -> Focus:
-        profile = TopicProfile.build(topic.keywords, texts, topic.aliases,
-                                     threshold=topic.threshold)
+        """`texts`: the seed texts as their files hold them (plain text or a saved page),
+        cleaned here, so a focus rebuilt from the WARC files' copy is the crawl's."""
+        profile = TopicProfile.build(topic.keywords, [seed_article(t) for t in texts],
+                                     topic.aliases, threshold=topic.threshold)
         return cls(profile, topic.language, topic.published_after, topic.published_before)
 
     @property
@@ -56,7 +61,7 @@ class Focus:
             side = "after" if self.published_before and day > self.published_before else "before"
             return "window", f"published {day} {side} the window"
         if relevance < self.threshold:
-            return "topic", f"off topic ({relevance:.2f})"
+            return "topic", f"{OFF_TOPIC} ({relevance:.2f})"
         return None
 
     def candidate_score(self, candidate: Candidate, vouch: str = "") -> float:
@@ -110,6 +115,16 @@ class Focus:
                          if analysis.article is not None else (None, None))
         return replace(analysis, relevance=relevance, gate=gate, verdict=verdict,
                        scored_links=tuple(links), links_out_of_window=ruled_out, outlinks=())
+
+
+def seed_article(text: str) -> str:
+    """A seed text as the topic reads it: a saved HTML page through the project's own
+    extraction (headline and body), a plain-text copy without its page's furniture (menu
+    labels, "Editor: x", "loading...", a body pasted twice): seed noise is not the topic."""
+    if is_html(None, text[:512].encode("utf-8", "replace")):
+        article = extract_article(text, "")
+        return f"{article.title or ''}\n\n{article.text}" if article is not None else ""
+    return clean_text(text)
 
 
 def seed_texts(config: CrawlConfig) -> list[tuple[str, str]]:

@@ -39,7 +39,7 @@ class OutletProfile:
     page_param: str = ""
     boilerplate: tuple[str, ...] = ()
     unverified: tuple[str, ...] = ()  # keys nobody could check against the live site
-    home: str = ""  # the homepage; defaults to https://www.<first domain>/
+    home: str = ""  # the homepage (an outlet's profile must give it; aggregators have none)
     # An aggregator (a news search across outlets, the GDELT DOC API) is only asked the
     # crawl's queries; its answers are feeds whose links must lead to the crawl's outlets.
     kind: str = "outlet"  # or "aggregator"
@@ -48,7 +48,7 @@ class OutletProfile:
 
     @property
     def homepage(self) -> str:
-        return self.home or f"https://www.{self.domains[0]}/"
+        return self.home
 
     def search_url(self, query: str, page: int = 1, after: date | None = None,
                    before: date | None = None) -> str | None:
@@ -112,6 +112,11 @@ def load_profile(path: Path) -> OutletProfile:
         raise ProfileError(f"{path}: article_pattern is not a valid regex ({exc})") from exc
     if values.get("kind", "outlet") not in KINDS:
         raise ProfileError(f"{path}: kind must be one of {', '.join(KINDS)}")
+    if values.get("kind", "outlet") == "outlet" and not values.get("home", "").startswith(
+            ("http://", "https://")):
+        # Guessing "https://www.<domain>/" would start the crawl on a host that may not be.
+        raise ProfileError(f"{path}: outlet profile needs 'home', its homepage URL (e.g."
+                           f" home = \"https://www.{values['domains'][0]}/\")")
     for template, marker in (("search", "{query}"), ("tag", "{tag}")):
         if values.get(template) and marker not in values[template]:
             raise ProfileError(f"{path}: {template} must be a URL template holding {marker}")

@@ -15,6 +15,7 @@ from scrapy.settings import Settings
 from crawler.components.options import Options, OptionsError
 from crawler.components.services import services
 from crawler.config import CrawlConfig
+from crawler.feedback import FeedbackReport, apply_feedback
 from crawler.spiders.coverage import CoverageSpider
 from pipelines.index import INDEX_NAME, Index
 from pipelines.runs import run_rows
@@ -26,6 +27,7 @@ class CrawlResult:
     archive: Path
     stats: dict[str, Any]
     run: dict[str, Any] | None = None  # the run as `liputan runs` shows it, from the index
+    feedback: FeedbackReport | None = None  # relevance feedback after the crawl, if any
 
     @property
     def status(self) -> str:
@@ -83,8 +85,17 @@ def run_crawl(config: CrawlConfig, archive: Path, proxy: str | None = None,
     process.start()
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
     found = services(crawler)
-    return CrawlResult(config, archive, stats,
-                       _recorded_run(found.options.archive_dir, found.run_id))
+    run = _recorded_run(found.options.archive_dir, found.run_id)
+    focus = getattr(crawler.spider, "focus", None)
+    feedback = None
+    if focus is not None and run is not None and run["status"] != "interrupted":
+        # After the crawl, not during it: the reactor is stopped, Ctrl-C works, and a
+        # kill leaves a run without its feedback, which the next run's applies (and
+        # `liputan check` reports).
+        feedback = apply_feedback(found.options.archive_dir, config.name, focus,
+                                  workers=found.options.extract_workers, run_id=run["run"])
+        run = _recorded_run(found.options.archive_dir, found.run_id)
+    return CrawlResult(config, archive, stats, run, feedback)
 
 
 def _recorded_run(archive: Path, run_id: int | None) -> dict[str, Any] | None:

@@ -277,3 +277,25 @@ def clean_paragraphs(paragraphs: list[str]) -> tuple[list[str], Byline]:
         seen.add(key)
         kept.append(text)
     return kept, byline
+
+
+# A line of a plain-text copy of an article this short and not ending as a sentence is a
+# label the copy kept from its page ("Breaking News", "Berita Luar Negeri", "Straits Times").
+LABEL_MAX_WORDS = 5
+HEAD_LABEL_WORDS = 3  # above the headline, labels are shorter still
+
+
+def clean_text(text: str) -> str:
+    """A plain-text copy of an article (its headline on the first line, as copied from a
+    browser) without the page's furniture: the same line rules as extraction
+    (`clean_paragraphs`), and short label lines dropped. The headline is kept."""
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    while len(lines) > 1 and len(lines[0].split()) <= HEAD_LABEL_WORDS:
+        lines.pop(0)  # a section label above the headline ("Breaking News")
+    if not lines:
+        return ""
+    body, _ = clean_paragraphs(lines[1:])
+    body = [line for line in body
+            if len(line.split()) > LABEL_MAX_WORDS or line[-1] in _SENTENCE_END]
+    return "\n\n".join([lines[0], *body])

@@ -43,7 +43,7 @@ class Holder:
     hostname: str
     crawl: str
     started: str
-    kind: str = "crawl"  # crawl, reindex, repair
+    kind: str = "crawl"  # crawl, reindex, regate, repair
 
     def describe(self) -> str:
         if not self.pid:

@@ -52,6 +52,8 @@ class ReindexReport:
     rejected: dict[str, int] = field(default_factory=dict)  # gate -> articles it kept out
     unresolved_revisits: int = 0  # HTML revisits whose original is in no indexed file
     problems: list[str] = field(default_factory=list)
+    crawl: str = ""  # the crawl the files belong to, as their warcinfo names it
+    run_id: int | None = None  # the reindex run
 
     @property
     def articles(self) -> int:
@@ -130,6 +132,7 @@ def reindex(
     crawl, digest = _crawl_of(paths)
     run_id = index.start_run(crawl, {"reindex": [str(p) for p in paths], "gates": gated},
                              kind="reindex", config_digest=digest)
+    report.crawl, report.run_id = crawl, run_id
     try:
         for path in paths:
             report.files += 1
@@ -181,7 +184,7 @@ def _captures(path: Path, root: Path, index: Index, run_id: int,
                 # The crawl analysed the page it fetched, unchanged since the original: so
                 # does the reindex, with the original's payload (a later run's articles
                 # point at its own captures).
-                body = _original_payload(root, index, capture_id)
+                body = capture_payload(root, index, capture_id)
                 if body is None:
                     report.unresolved_revisits += 1
                     continue
@@ -195,8 +198,10 @@ def _captures(path: Path, root: Path, index: Index, run_id: int,
         return
 
 
-def _original_payload(root: Path, index: Index, capture_id: int) -> bytes | None:
-    """A revisit's payload, decoded: its original's, when the index knows that record."""
+def capture_payload(root: Path, index: Index, capture_id: int) -> bytes | None:
+    """A capture's payload as the crawl analysed it (Content-Encoding undone): its own
+    record's, or a revisit's original's when the index knows that record; None when the
+    record cannot be read."""
     pointer = index.payload_pointer(capture_id)
     if pointer is None:
         return None

@@ -91,3 +91,15 @@ def test_mistakes_are_named(tmp_path, text, message):
 def test_missing_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_an_outlet_profile_must_say_where_its_homepage_is(tmp_path):
+    from crawler.outlets import ProfileError, load_profile
+
+    path = tmp_path / "kabarku.toml"
+    path.write_text('key = "kabarku"\nname = "Kabarku"\ndomains = ["kabarku.id"]\n',
+                    encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"needs 'home'.*https://www\.kabarku\.id/"):
+        load_profile(path)
+    path.write_text(path.read_text() + 'home = "https://kabarku.id/"\n', encoding="utf-8")
+    assert load_profile(path).homepage == "https://kabarku.id/"

@@ -43,3 +43,12 @@ def test_an_event_web_is_served_as_a_labeled_topic_web(folder):
     assert {r["id"] for r in rows if r["on_topic"]} >= set(web.event.seed_ids)
     # Padded with off-topic news so the event is a needle; the labels are the authors'.
     assert len(rows) > 10 * len(expected(web)) > 0
+
+
+def test_article_ids_are_unique_across_every_web():
+    # Ids are in the articles' URLs: two webs sharing one would mix their labels.
+    folders = [*EVENTS, Path(__file__).parent / "fixtureweb" / "corpus",
+               Path(__file__).parent / "fixtureweb" / "topic"]
+    ids = Counter(a.id for folder in folders for arts in load_corpus(folder).values()
+                  for a in arts)
+    assert not [i for i, n in ids.items() if n > 1]

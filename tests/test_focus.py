@@ -61,7 +61,7 @@ def test_where_a_seed_was_published_is_not_what_it_is_about():
              f"ALMATY, KabarKilat.com -- {UNREST} Pasukan CSTO tiba. Baca di kabarkilat.com"]
     topic = TopicProfile.build(["Tokayev"], seeds)
     assert "kabarkilat" not in topic.context and "kerusuhan" not in topic.context
-    assert "elpiji" in topic.context
+    assert "elpiji" in topic.context  # a rare word, but no name: other stories use it
 
 
 def test_the_model_knows_no_topic_in_advance():
@@ -75,6 +75,78 @@ def test_the_model_knows_no_topic_in_advance():
     dry = topic.score("Pemkot Semarang meresmikan taman kota baru di Simpang Lima.",
                       "Taman Baru di Semarang")
     assert on >= topic.threshold > max(kz, dry)
+
+
+def test_where_a_name_stands_says_what_the_page_is_about():
+    # One mention deep in the body is an aside; the headline or the lead name the story.
+    topic = profile()
+    lead = (f"{UNREST} Serikat buruh di ibu kota menolak kebijakan pemerintah yang mencabut "
+            "subsidi bahan bakar, dan mogok nasional dimulai pekan depan di seluruh provinsi. "
+            "Pedagang pasar, sopir angkutan, nelayan dan petani ikut bergabung dalam barisan.")
+    aside = topic.score(f"{lead}\n\nPengamat menilai situasinya mirip di Kazakhstan.",
+                        "Demo BBM Meluas di Nigeria")
+    headline = topic.score(f"{lead}\n\nPengamat menilai situasinya memburuk.",
+                           "Demo BBM Meluas di Kazakhstan")
+    assert headline >= topic.threshold > aside
+
+
+def test_another_angle_of_the_story_passes_on_a_few_of_its_words():
+    # A follow-up on citizens abroad shares only a sentence with seeds about the unrest.
+    topic = profile()
+    follow_up = topic.score("KBRI memastikan seluruh mahasiswa Indonesia di Almaty aman. "
+                            "Jam malam masih berlaku setelah kerusuhan, dan status darurat "
+                            "belum dicabut.", "KBRI Pastikan WNI di Kazakhstan Aman")
+    assert follow_up >= topic.threshold
+
+
+def test_a_names_words_count_once_as_the_name():
+    topic = TopicProfile.build(["Lin Che Wei"], ["Lin Che Wei ditahan penyidik kejaksaan. "
+                                                 "Penyidik memeriksa Lin Che Wei lagi."])
+    mentions, rest = topic._mentions(stems("Lin Che Wei diperiksa penyidik, Lin lagi"))
+    assert mentions == [1] and rest.count("lin") == 1  # "Lin" alone is a word, not the name
+    assert not {"che", "wei"} & set(topic.context)
+
+
+def test_a_rare_word_of_a_phrase_names_the_topic_alone():
+    topic = TopicProfile.build(["Tragedi Kanjuruhan"], [])
+    assert topic.score("", "Keluarga Korban Kanjuruhan Menanti Keadilan") > 0
+    assert topic.score("", "Tragedi di Laut Jawa") == 0  # "tragedi" is a common word
+
+
+def test_aliases_of_no_keyword_weigh_less_than_the_keywords():
+    topic = TopicProfile.build(["Indrasari"], [], [["Kejaksaan Agung", "Kejagung"]])
+    assert topic.score("", "Kejagung Periksa Saksi") < topic.score("", "Indrasari Diperiksa")
+
+
+def test_seed_texts_lose_their_page_furniture():
+    from crawler.focus import seed_article
+
+    copied = ("Breaking News\n\nKerusuhan Meluas di Almaty, Tokayev Minta Bantuan\n"
+              "Editor: bakri\nloading...\nA\nA\n" + UNREST + "\n" + UNREST + "\n"
+              "Berita Luar Negeri\n")
+    cleaned = seed_article(copied)
+    assert cleaned.startswith("Kerusuhan Meluas di Almaty")
+    assert "bakri" not in cleaned and "loading" not in cleaned
+    assert "Berita Luar Negeri" not in cleaned and cleaned.count(UNREST) == 1
+
+
+def test_confident_coverage_teaches_the_topic_its_other_angles():
+    from crawler.relevance import Zones
+
+    topic = profile()
+    # Coverage beyond doubt (the topic up front, a high score) that also talks of the
+    # currency: the seeds never did.
+    coverage = [Zones.of(f"{UNREST} Tenge anjlok, bursa ditutup dan bank membatasi penarikan "
+                         f"tunai. Nilai tukar tenge jatuh.", f"Kerusuhan di Kazakhstan, hari {i}")
+                for i in range(6)]
+    currency = Zones.of("Tenge anjlok lagi, bursa ditutup sepekan dan bank membatasi penarikan"
+                        " tunai.", "Tokayev: Bursa Dibuka Pekan Depan")
+    learned = topic.learned(coverage)
+    assert "bursa" in learned.learned_terms(topic)
+    assert learned.score_zones(currency) > topic.score_zones(currency)
+    assert topic.learned(coverage[:3]) is topic  # too few to learn from
+    for zones in coverage:  # no score goes down
+        assert learned.score_zones(zones) >= topic.score_zones(zones)
 
 
 LISTING = """<html><head><title>Hasil pencarian</title></head><body>
@@ -218,3 +290,47 @@ def test_indexed_coverage_is_on_topic_indonesian_and_in_the_window(topic_crawl):
         assert WINDOW[0] <= date.fromisoformat(published[:10]) <= WINDOW[1]
     # Recall at a budget of 3x the expected coverage (benchmarks/focus.py measures 0.98).
     assert len(set(hits)) / len(want) >= 0.95
+
+
+def test_relevance_feedback_ran_after_the_crawl_and_holds_when_run_again(topic_crawl):
+    from crawler.feedback import STATS_KEY, apply_feedback
+
+    web, index, _ = topic_crawl
+    db = sqlite3.connect(index)
+    stats = json.loads(db.execute("SELECT stats FROM runs ORDER BY id DESC").fetchone()[0])
+    assert stats[STATS_KEY]["confident"] > 0 and stats[STATS_KEY]["learned_terms"] > 0
+    before = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    db.close()
+    with FixtureWeb(topic_web=True) as again:
+        focus = Focus.from_config(load_config(write_config(again, index.parent / "again")))
+    report = apply_feedback(index.parent, "topic", focus, workers=1)
+    assert report.added == 0  # a function of the seeds and the archive: nothing new
+    assert sqlite3.connect(index).execute("SELECT count(*) FROM articles").fetchone()[0] == before
+
+
+def test_regate_judges_the_archive_again_at_another_threshold(topic_crawl, tmp_path):
+    import shutil
+
+    _, index, _ = topic_crawl
+    archive = tmp_path / "archive"
+    shutil.copytree(index.parent, archive, ignore=shutil.ignore_patterns("*.lock"))
+
+    def counts() -> tuple[int, int]:
+        db = sqlite3.connect(archive / "index.db")
+        found = (db.execute("SELECT count(*) FROM articles").fetchone()[0],
+                 db.execute("SELECT count(*) FROM captures").fetchone()[0])
+        db.close()
+        return found
+
+    articles, captures = counts()
+    strict = liputan("regate", "--archive", str(archive), "--crawl", "topic",
+                     "--threshold", "0.9", "--workers", "1")
+    assert strict.returncode == 0, strict.stderr
+    fewer, same = counts()
+    assert fewer < articles and same == captures  # out of the coverage, still archived
+    loose = liputan("regate", "--archive", str(archive), "--crawl", "topic",
+                    "--threshold", "0.5", "--workers", "1")
+    assert loose.returncode == 0 and counts() == (articles, captures), loose.stdout
+    missing = liputan("regate", "--archive", str(archive), "--crawl", "nope")
+    assert missing.returncode == 1 and "no WARC files of crawl 'nope'" in missing.stderr
+    assert "Traceback" not in missing.stderr

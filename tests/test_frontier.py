@@ -96,3 +96,27 @@ def test_a_url_too_deep_is_refused_but_a_shorter_path_to_it_is_taken():
     assert frontier.offer("k", "http://a.test/tag/x", 0, depth=5) == (None, False)
     sent, _ = frontier.offer("k", "http://a.test/tag/x", 0, depth=2)
     assert sent is not None
+
+
+def test_stories_are_held_and_the_best_sent_as_requests_finish():
+    # Rank before spending: arrival order must not decide what a small budget buys.
+    frontier = Frontier(reserve_below=150, send_from=2000, in_flight=2)
+    feed, _ = frontier.offer("feed", "http://a.test/rss", 3000)
+    assert feed is not None  # discovery documents go at once
+    for key, priority in (("weak", 300), ("best", 900), ("good", 700), ("poor", 100)):
+        assert frontier.offer(key, f"http://a.test/{key}", priority)[0] is None
+    assert [p.key for p in frontier.pump()] == ["best"]  # one slot left of two
+    frontier.done("feed")
+    assert [p.key for p in frontier.pump()] == ["good"]
+    frontier.done("best")
+    frontier.done("good")
+    assert [p.key for p in frontier.pump()] == ["weak"]  # never the reserve's "poor"
+    assert [p.key for p in frontier.release(5)] == ["poor"]  # the crawl idles: now
+    assert frontier.outstanding == 2
+
+
+def test_a_held_story_found_again_with_a_high_score_goes_at_once():
+    frontier = Frontier(reserve_below=150, send_from=2000)
+    frontier.offer("k", "http://a.test/k", 400)
+    sent, _ = frontier.offer("k", "http://a.test/k", 2500)  # now a story page
+    assert sent is not None and frontier.pump() == []

@@ -1,4 +1,4 @@
-"""Keeping the archive: `extract`, `reindex`, `check`."""
+"""Keeping the archive: `extract`, `reindex`, `regate`, `check`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from crawler.cli import (
     cli,
     fail,
     hold_archive,
+    index_path,
 )
 
 
@@ -99,6 +100,7 @@ def reindex(warcs: tuple[Path, ...], archive: Path, workers: int, no_gates: bool
         liputan reindex --no-gates --archive everything archive/demo/warcs/*.warc.gz
     """
     from crawler.components.workers import analyse_in_worker, set_focus
+    from crawler.feedback import apply_feedback
     from pipelines.pool import default_workers, extraction_pool
     from pipelines.reindex import ReindexReport
     from pipelines.reindex import reindex as rebuild
@@ -112,7 +114,7 @@ def reindex(warcs: tuple[Path, ...], archive: Path, workers: int, no_gates: bool
         done += 1
         click.echo(f"[{done}/{total}] {path}: {records:,} records so far", err=True)
 
-    report, notes = ReindexReport(), []
+    report, notes, added = ReindexReport(), [], 0
     with hold_archive(archive, kind="reindex"):
         for document, paths in _by_stored_config(warcs):
             try:
@@ -124,15 +126,24 @@ def reindex(warcs: tuple[Path, ...], archive: Path, workers: int, no_gates: bool
                 continue
             notes.append(note)
             with extraction_pool(workers or default_workers(), 0, set_focus, (focus,)) as pool:
-                report.add(rebuild(paths, archive, pool=pool, on_file=on_file,
-                                   analyse=analyse_in_worker, gated=focus is not None))
+                rebuilt = rebuild(paths, archive, pool=pool, on_file=on_file,
+                                  analyse=analyse_in_worker, gated=focus is not None)
+            report.add(rebuilt)
+            if focus is not None:  # what the crawl learned after its runs, learned again
+                learned = apply_feedback(archive, rebuilt.crawl, focus, workers=workers,
+                                         run_id=rebuilt.run_id)
+                notes.append(f"relevance feedback: {len(learned.learned_terms)} terms learned"
+                             f" from {learned.confident:,} confident articles,"
+                             f" {learned.added:,} more articles")
+                added += learned.added
+                report.rejected["topic"] = report.rejected.get("topic", 0) - learned.added
     if report.unresolved_revisits:
         notes.append(f"{report.unresolved_revisits:,} revisit record(s) of HTML pages refer to"
                      " records in no indexed WARC file (reindex those files too, first):"
                      " not analysed")
-    kept_out = ", ".join(f"{n:,} {gate}" for gate, n in sorted(report.rejected.items()))
+    kept_out = ", ".join(f"{n:,} {gate}" for gate, n in sorted(report.rejected.items()) if n)
     click.echo(f"Reindexed {report.files} WARC files: {report.records:,} records,"
-               f" {report.captures:,} captures, {report.articles:,} articles"
+               f" {report.captures:,} captures, {report.articles + added:,} articles"
                + (f" (captured articles kept out by the gates: {kept_out})" if kept_out else "")
                + f" in {time.monotonic() - started:.1f} s into {archive / 'index.db'}")
     for note in notes:
@@ -217,3 +228,57 @@ def check(archive: Path, repair: bool) -> None:
         raise fail(f"{count} problem{'s' if count != 1 else ''} found")
 
 
+
+
+@cli.command()
+@archive_option
+@click.option("--crawl", "crawl_name", metavar="NAME", required=True,
+              help="The crawl whose archived pages are judged again.")
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=None,
+              help="Relevance from which an article is coverage (default: the crawl's).")
+@click.option("--workers", type=int, default=0, help="Extraction processes (0 = all cores).")
+def regate(archive: Path, crawl_name: str, threshold: float | None, workers: int) -> None:
+    """Judge a crawl's archived pages again, fetching nothing: relevance feedback from its
+    coverage, and the topic gate at another threshold if given.
+
+    The crawl's focus is rebuilt from the config its newest WARC file carries. A lower
+    threshold brings in kept-out pages that reach it; a higher one takes out articles
+    below it (their captures stay, with the verdict). The index changes, not the crawl:
+    its next run, or a reindex, applies the config's threshold (set topic.threshold to
+    keep the new one).
+
+    \b
+    Examples:
+        liputan regate --crawl kazakhstan-2022 --threshold 0.4
+        liputan regate --crawl kazakhstan-2022          # feedback only (after a kill)
+    """
+    from crawler.feedback import regate as judge_again
+    from crawler.focus import focus_from_stored
+    from pipelines.warc import read_stored_config
+
+    warcs = sorted((archive / crawl_name / "warcs").glob("*.warc.gz"))
+    if not warcs:
+        raise fail(f"no WARC files of crawl {crawl_name!r} in {archive / crawl_name / 'warcs'}")
+    document = read_stored_config(warcs[-1])
+    if document is None:
+        raise fail(f"{warcs[-1]} carries no crawl config: its crawl's gates are unknown")
+    try:
+        focus = focus_from_stored(document, str(warcs[-1]))
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    if focus is None:
+        raise fail(f"crawl {crawl_name!r} ran without gates: every article is indexed already")
+    index_path(archive)  # a clear error when there is no index
+    with hold_archive(archive, crawl_name, kind="regate"):
+        report, removed = judge_again(
+            archive, crawl_name, focus, focus.threshold if threshold is None else threshold,
+            workers=workers,
+            on_batch=lambda done, total: click.echo(f"[{done}/{total}] pages judged again",
+                                                    err=True))
+    click.echo(f"Crawl {crawl_name!r} at relevance {threshold or focus.threshold}:"
+               f" {report.added:,} articles added, {removed:,} taken out;"
+               f" {len(report.learned_terms)} terms learned from {report.confident:,}"
+               f" confident articles, {report.reread:,} kept-out pages judged again")
+    if report.unreadable:
+        click.echo(f"note: {report.unreadable:,} kept-out pages could not be read back from"
+                   " their WARC records (`liputan check`)", err=True)

@@ -57,6 +57,12 @@ def _print_summary(result: Any) -> None:
     if known or rechecked:  # a later run of the crawl: what earlier runs had archived
         click.echo(f"  archived before    {known:>8,}  left out, {rechecked:,} rechecked"
                    f" ({stats.get('liputan/recrawl/not_modified', 0):,} not modified)")
+    feedback = result.feedback
+    if feedback is not None and feedback.learned_terms:
+        click.echo(f"  feedback           {feedback.added:>8,}  more articles:"
+                   f" {len(feedback.learned_terms)} terms learned from"
+                   f" {feedback.confident:,} confident ones,"
+                   f" {feedback.reread:,} kept-out pages judged again")
     click.echo(f"  fetch failures     {run.get('failures', 0):>8,}")
     click.echo(f"  robots.txt blocked {run.get('robots_blocked', 0):>8,}")
     click.echo(f"  this process       {here:>8,}  responses in {elapsed:.1f} s ({rate:.1f}/s),"

@@ -59,7 +59,8 @@ class PageAnalyser:
 
     async def propose(self, body: bytes, url: str, unwrap: str, after: date | None,
                       before: date | None, vouch: str = "") -> Proposals:
-        return await self._in_worker(propose_in_worker, body, url, unwrap, after, before, vouch)
+        return await self._in_worker(propose_in_worker, body, url, unwrap, after, before,
+                                     vouch)
 
     async def _in_worker(self, work: Callable[..., T], *args: object) -> T:
         if self.pool is None:  # started on first use: a crawl that extracts nothing has none

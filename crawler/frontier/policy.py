@@ -4,6 +4,10 @@ Plain Python (no Scrapy), so it is tested without a crawl. The spider offers eve
 finds; the frontier answers with a `Planned` request to send now, or keeps it:
 - seen set by `url_key`: AMP, mobile, www and tracking variants of a story are one URL;
 - known: what earlier runs of the crawl archived (crawler/recrawl.py) is not fetched again;
+- rank before spending: best-first, every candidate below `send_from` (stories found in
+  feeds, sitemaps and pages) waits in a hold, and only the best held go out, as many as
+  keep `in_flight` requests outstanding; so arrival order never decides what a small
+  budget buys, even when hosts are idle (no backlog builds up in Scrapy's scheduler);
 - the reserve: unpromising or deferred requests wait until the scheduler runs dry, and a
   story found again with a better score replaces its waiting request;
 - the tunnel rule: links of off-topic pages are followed only so many pages deep;
@@ -45,12 +49,16 @@ class Planned:
 
 @dataclass
 class Frontier:
-    """`reserve_below`: priorities under it wait in the reserve (best-first only)."""
+    """`reserve_below`: priorities under it wait in the reserve (best-first only);
+    `send_from`: priorities from it are sent at once, those under it are held and ranked
+    (best-first only; 0: none held)."""
 
     run_id: int = 0
     store: FrontierStore | None = None
     best_first: bool = True
     reserve_below: int = 0
+    send_from: int = 0
+    in_flight: int = 32  # outstanding requests the hold keeps (see `pump`)
     tunnel_depth: int | None = None  # None: follow every link (no focus)
     max_depth: int = 0  # links from the start URLs; 0: no limit
     max_pages: int = 0  # 0: no budget
@@ -58,7 +66,9 @@ class Frontier:
     seen: set[str] = field(default_factory=set)
     known: set[str] = field(default_factory=set)  # archived by earlier runs: not fetched
     known_skipped: int = 0  # offers refused because an earlier run archived the URL
-    _heap: list[tuple[int, int, str, Planned]] = field(default_factory=list, repr=False)
+    _heap: list[tuple[int, int, int, str, Planned]] = field(default_factory=list, repr=False)
+    _tier: dict[str, int] = field(default_factory=dict, repr=False)  # held: 0, reserve: 1
+    _outstanding: set[str] = field(default_factory=set, repr=False)
     _reserved: dict[str, Planned] = field(default_factory=dict, repr=False)
     _order: itertools.count = field(default_factory=itertools.count, repr=False)
 
@@ -85,11 +95,13 @@ class Frontier:
         self.seen.add(key)
         if held is not None:
             del self._reserved[key]  # its heap entry is skipped when popped
-        if self.best_first and (defer or priority < self.reserve_below):
-            self._hold(planned)
+        reserve = defer or priority < self.reserve_below
+        if self.best_first and (reserve or priority < self.send_from):
+            self._hold(planned, 1 if reserve else 0)
             self._record(planned, RESERVED)
-            return None, held is None
+            return None, held is None and reserve
         self._record(planned, QUEUED)
+        self._outstanding.add(key)
         return planned, False
 
     def follows(self, tunnel: int, score: float, threshold: float) -> bool:
@@ -123,15 +135,22 @@ class Frontier:
         self.seen.add(key)
         self._reserved.pop(key, None)
 
-    def release(self, limit: int) -> list[Planned]:
-        """Up to `limit` of the best reserved requests, now to be sent."""
+    def pump(self) -> list[Planned]:
+        """The best held requests (not the reserve's), as many as bring the outstanding
+        requests up to `in_flight`: called whenever a request is done."""
+        return self.release(self.in_flight - len(self._outstanding), tier=0)
+
+    def release(self, limit: int, tier: int = 1) -> list[Planned]:
+        """Up to `limit` of the best waiting requests of tiers up to `tier` (0: held,
+        1: held and reserve), now to be sent."""
         out: list[Planned] = []
-        while self._heap and len(out) < limit:
-            _, _, key, planned = heapq.heappop(self._heap)
+        while self._heap and len(out) < limit and self._heap[0][0] <= tier:
+            _, _, _, key, planned = heapq.heappop(self._heap)
             if self._reserved.get(key) is not planned:
                 continue  # replaced by a better offer, or skipped
             del self._reserved[key]
             self._record(planned, QUEUED)
+            self._outstanding.add(key)
             out.append(planned)
         return out
 
@@ -139,13 +158,20 @@ class Frontier:
         """A restored row is being sent again (its fetch was lost with the dead process)."""
         self.seen.add(key)
         self._reserved.pop(key, None)
+        self._outstanding.add(key)
 
     @property
     def reserved(self) -> int:
+        """Requests waiting, held or in the reserve."""
         return len(self._reserved)
+
+    @property
+    def outstanding(self) -> int:
+        return len(self._outstanding)
 
     def done(self, key: str) -> None:
         """The URL was fetched and its page analysed, indexed and its links offered."""
+        self._outstanding.discard(key)
         if self.store is not None and key:
             self.store.frontier_state(self.run_id, key, DONE)
 
@@ -162,14 +188,15 @@ class Frontier:
             planned = Planned(row["key"], row["url"], int(row["priority"] or 0),
                               row["callback"] or "parse", dict(row["meta"] or {}))
             if row["state"] == RESERVED:
-                self._hold(planned)
+                self._hold(planned, 1 if planned.priority < self.reserve_below else 0)
             else:
                 queued.append(planned)
         return queued
 
-    def _hold(self, planned: Planned) -> None:
+    def _hold(self, planned: Planned, tier: int) -> None:
         self._reserved[planned.key] = planned
-        heapq.heappush(self._heap, (-planned.priority, next(self._order), planned.key, planned))
+        heapq.heappush(self._heap, (tier, -planned.priority, next(self._order), planned.key,
+                                    planned))
 
     def _record(self, planned: Planned, state: str) -> None:
         if self.store is not None:

@@ -54,6 +54,9 @@ HOME_PRIORITY = 100
 # a crawl, free download slots go to whatever is queued, however unpromising.
 RESERVE_BELOW = 150
 RESERVE_BATCH = 64
+# Requests the hold keeps outstanding, per global download slot: enough that every free
+# slot has a request to take, few enough that each one sent is the best known when sent.
+IN_FLIGHT_PER_SLOT = 2
 LISTING_SOURCES = ("search", "tag")  # the outlet's own answer to our query: parents on topic
 SOURCE_DOCUMENTS = ("feed", "sitemap", "news-sitemap", "aggregator")  # read by parse_source
 SOURCE_PRIORITY = {"seed": DISCOVERY_PRIORITY, "feed": DISCOVERY_PRIORITY,
@@ -114,9 +117,12 @@ class CoverageSpider(scrapy.Spider):
         spider.allowed_domains = sorted(spider.scope)
         spider.outlets = OutletIndex(spider.profiles)
         spider.best_first = options.best_first
-        # Requests below RESERVE_BELOW wait until the crawl idles (focused best-first only).
+        # Focused best-first: stories are held and the best sent as requests finish
+        # (Frontier.pump), those below RESERVE_BELOW only when the crawl idles.
         spider.frontier = Frontier(
             best_first=options.best_first and focus is not None, reserve_below=RESERVE_BELOW,
+            send_from=STORY_PAGE_PRIORITY,
+            in_flight=IN_FLIGHT_PER_SLOT * crawler.settings.getint("CONCURRENT_REQUESTS"),
             tunnel_depth=(crawl_config.limits.tunnel_depth
                           if focus is not None and options.best_first else None),
             max_pages=options.max_pages, max_depth=crawl_config.limits.max_depth)
@@ -167,15 +173,25 @@ class CoverageSpider(scrapy.Spider):
             self.frontier.done(planned.key)
             return None  # one malformed link must not cost the page its other links
 
-    def release_reserve(self) -> None:
-        """The scheduler is empty: the best of the reserved links go next."""
-        if not self.frontier.reserved or self.crawler.stats.get_value(
-                "liputan/budget_exhausted"):
-            return
-        for planned in self.frontier.release(RESERVE_BATCH):
-            request = self.request_for(planned)
+    def done(self, key: str) -> None:
+        """A request is finished with: the frontier records it, and the best held
+        requests go out in its place."""
+        self.frontier.done(key)
+        self.send(self.frontier.pump())
+
+    def send(self, planned: list[Planned]) -> None:
+        for one in planned:
+            request = self.request_for(one)
             if request is not None:
                 self.crawler.engine.crawl(request)
+
+    def release_reserve(self) -> None:
+        """The scheduler is empty: the best of the waiting links go next. Once the budget
+        is spent they all go, to be recorded as skipped by it (PageBudget) and done."""
+        if not self.frontier.reserved:
+            return
+        spent = self.crawler.stats.get_value("liputan/budget_exhausted")
+        self.send(self.frontier.release(self.frontier.reserved if spent else RESERVE_BATCH))
         raise DontCloseSpider("reserved links released")
 
     def on_error(self, failure: Any) -> None:
@@ -185,10 +201,10 @@ class CoverageSpider(scrapy.Spider):
         request = getattr(failure, "request", None) or getattr(
             getattr(failure.value, "response", None), "request", None)
         if request is not None:
-            self.frontier.done(request.meta.get(FRONTIER_KEY, ""))
+            self.done(request.meta.get(FRONTIER_KEY, ""))
 
     def on_dropped(self, request: scrapy.Request) -> None:
-        self.frontier.done(request.meta.get(FRONTIER_KEY, ""))
+        self.done(request.meta.get(FRONTIER_KEY, ""))
 
     async def start(self) -> AsyncIterator[Any]:
         archive = services(self.crawler).archive
@@ -236,7 +252,7 @@ class CoverageSpider(scrapy.Spider):
     async def parse(self, response: Response) -> AsyncIterator[Any]:
         for request in await self.handle_page(response):
             yield request
-        self.frontier.done(response.meta.get(FRONTIER_KEY, ""))
+        self.done(response.meta.get(FRONTIER_KEY, ""))
 
     async def handle_page(self, response: Response) -> list[scrapy.Request]:
         """Analyse, index, then offer the links of one page: the requests to send."""
@@ -328,7 +344,7 @@ class CoverageSpider(scrapy.Spider):
         (focused) like a link, read in the workers when there are any."""
         for request in await self.handle_source(response):
             yield request
-        self.frontier.done(response.meta.get(FRONTIER_KEY, ""))
+        self.done(response.meta.get(FRONTIER_KEY, ""))
 
     async def handle_source(self, response: Response) -> list[scrapy.Request]:
         topic, stats = self.crawl_config.topic, self.crawler.stats

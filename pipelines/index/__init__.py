@@ -185,6 +185,41 @@ class Index:
             "SELECT c.* FROM captures c JOIN runs r ON r.id = c.run_id WHERE r.crawl=? AND"
             f" r.kind='crawl' AND r.id<? AND ({condition}) ORDER BY c.id", [crawl, before_run])
 
+    # -- relevance feedback (crawler/feedback.py) ------------------------------------------
+    def crawl_coverage(self, crawl: str) -> Iterator[dict[str, Any]]:
+        """Every article a crawl's runs (or a reindex of its files) indexed: id, capture_id,
+        title, text, relevance, in id order."""
+        yield from self.db.query(
+            "SELECT a.id, a.capture_id, a.title, a.text, a.relevance FROM articles a"
+            " JOIN captures c ON c.id = a.capture_id JOIN runs r ON r.id = c.run_id"
+            " WHERE r.crawl=? ORDER BY a.id", [crawl])
+
+    def crawl_rejected(self, crawl: str, verdict: str) -> list[dict[str, Any]]:
+        """Captures of a crawl its gates kept out with a verdict starting `verdict` and some
+        relevance: id, url, content_type."""
+        return list(self.db.query(
+            "SELECT c.id, c.url, c.content_type FROM captures c JOIN runs r ON r.id = c.run_id"
+            " WHERE r.crawl=? AND c.verdict LIKE ? AND c.relevance > 0 ORDER BY c.id",
+            [crawl, verdict.replace("%", "") + "%"]))
+
+    def set_relevance(self, article_id: int, relevance: float) -> None:
+        """A rescored article: its row and its capture's."""
+        self.conn.execute("UPDATE articles SET relevance=? WHERE id=?", [relevance, article_id])
+        self.conn.execute("UPDATE captures SET relevance=? WHERE id=(SELECT capture_id FROM"
+                          " articles WHERE id=?)", [relevance, article_id])
+        self._wrote()
+
+    def note_run(self, run_id: int, key: str, value: Any) -> None:
+        """Add one entry to a finished run's stats (what a step after the crawl did)."""
+        row = self.conn.execute("SELECT stats FROM runs WHERE id=?", [run_id]).fetchone()
+        if row is None:
+            return
+        stats = json.loads(row[0] or "{}")
+        stats[key] = value
+        self.conn.execute("UPDATE runs SET stats=? WHERE id=?",
+                          [json.dumps(stats, default=str, sort_keys=True), run_id])
+        self._wrote()
+
     # -- the run's frontier ---------------------------------------------------------------
     def frontier_add(self, run_id: int, key: str, url: str, priority: int, callback: str,
                      meta: Mapping[str, Any], state: str) -> None:
@@ -312,11 +347,7 @@ class Index:
                     "UPDATE articles SET capture_id=?, title=?, text=?, text_digest=?,"
                     " word_count=? WHERE id=?", [*earlier, article_id])
                 continue
-            for table, column in (("links", "source_article_id"), ("article_pages", "article_id"),
-                                  ("run_articles", "article_id"),
-                                  ("article_versions", "article_id")):
-                self.conn.execute(f"DELETE FROM {table} WHERE {column}=?", [article_id])
-            self.conn.execute("DELETE FROM articles WHERE id=?", [article_id])
+            self._drop_article(article_id)
         self.conn.execute("DELETE FROM run_articles WHERE capture_id=:c OR version_id IN"
                           " (SELECT id FROM article_versions WHERE capture_id=:c)",
                           {"c": capture_id})
@@ -326,6 +357,23 @@ class Index:
         self.conn.execute("DELETE FROM captures WHERE id=?", [capture_id])
         self.conn.execute("UPDATE frontier SET state='queued' WHERE run_id=? AND key=?",
                           [row[0], url_key(row[1])])
+        self._wrote()
+
+    def _drop_article(self, article_id: int) -> None:
+        for table, column in (("links", "source_article_id"), ("article_pages", "article_id"),
+                              ("run_articles", "article_id"), ("article_versions", "article_id")):
+            self.conn.execute(f"DELETE FROM {table} WHERE {column}=?", [article_id])
+        self.conn.execute("DELETE FROM articles WHERE id=?", [article_id])
+
+    def unindex_article(self, article_id: int, verdict: str) -> None:
+        """Take a story out of the coverage (a stricter gate, `liputan regate`): its row
+        goes, its captures stay, with the verdict that keeps them out."""
+        self.conn.execute(
+            "UPDATE captures SET verdict=:v WHERE id IN (SELECT capture_id FROM article_pages"
+            " WHERE article_id=:a UNION SELECT capture_id FROM article_versions WHERE"
+            " article_id=:a UNION SELECT capture_id FROM articles WHERE id=:a)",
+            {"v": verdict, "a": article_id})
+        self._drop_article(article_id)
         self._wrote()
 
     def payload_pointer(self, capture_id: int) -> tuple[str, int, int] | None:

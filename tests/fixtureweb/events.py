@@ -26,6 +26,9 @@ class EventSpec:
     aliases: tuple[tuple[str, ...], ...]
     window: tuple[date, date]
     seed_ids: tuple[int, ...]
+    # "reference" (the team's own web), "development" (blind, but the model may be tuned
+    # on it) or "held-out" (blind, only ever reported on).
+    role: str = "held-out"
 
     def terms(self) -> re.Pattern[str]:
         """The event's own words (keywords and aliases), to keep generated filler off it."""
@@ -42,6 +45,7 @@ KAZAKHSTAN_SPEC = EventSpec(
     window=(date(2022, 1, 1), date(2022, 2, 15)),
     # Early, middle and late coverage, two outlets (page-1 ids in the corpus).
     seed_ids=(5810342, 5811187, 5813415, 412517, 31043090),
+    role="reference",
 )
 
 
@@ -59,7 +63,7 @@ def event_spec(name: str) -> EventSpec:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     return EventSpec(name, tuple(raw["keywords"]), tuple(tuple(a) for a in raw.get("aliases", [])),
                      (raw["published_after"], raw["published_before"]),
-                     tuple(raw.get("seed_ids", ())))
+                     tuple(raw.get("seed_ids", ())), str(raw.get("role", "held-out")))
 
 
 def event_corpus(name: str) -> dict[str, list[CorpusArticle]]:

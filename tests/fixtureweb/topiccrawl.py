@@ -25,8 +25,13 @@ def expected(web: FixtureWeb) -> list[dict]:
             and after <= date.fromisoformat(row["published"][:10]) <= before]
 
 
+SEEDINGS = ("seeds", "one-seed", "keywords")  # all seed texts, the first only, none
+
+
 def write_config(web: FixtureWeb, folder: Path, *, budget_factor: float = 3.0,
-                 name: str = "topic") -> Path:
+                 name: str = "topic", seeding: str = "seeds") -> Path:
+    """`seeding`: the event's seed texts ("seeds"), its first only ("one-seed"), or none,
+    keywords and aliases only ("keywords")."""
     folder.mkdir(parents=True, exist_ok=True)
     sites = folder / "sites"
     sites.mkdir(exist_ok=True)
@@ -36,7 +41,8 @@ def write_config(web: FixtureWeb, folder: Path, *, budget_factor: float = 3.0,
     seeds.mkdir(exist_ok=True)
     by_id = {a.id: a for a in web.articles}
     event = web.event
-    for i in event.seed_ids:
+    chosen = {"seeds": event.seed_ids, "one-seed": event.seed_ids[:1], "keywords": ()}[seeding]
+    for i in chosen:
         art = by_id[i]
         (seeds / f"{i}.txt").write_text(art.title + "\n\n" + "\n\n".join(art.paragraphs),
                                         encoding="utf-8")
@@ -49,7 +55,7 @@ def write_config(web: FixtureWeb, folder: Path, *, budget_factor: float = 3.0,
 [topic]
 keywords = {list(event.keywords)!r}
 aliases = {[list(a) for a in event.aliases]!r}
-seed_texts = ["seeds/*.txt"]
+seed_texts = {["seeds/*.txt"] if chosen else []!r}
 language = "id"
 published_after = {event.window[0].isoformat()}
 published_before = {event.window[1].isoformat()}
