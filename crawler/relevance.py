@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -194,6 +194,7 @@ IN_TITLE, IN_LEAD, IN_BODY = 0.7, 0.5, 0.5
 # 1 - exp(-IN_TITLE / ENTITY_UNIT) = 0.75.
 ENTITY_UNIT = 0.5
 SCATTERED = 0.6  # a name's words all in one zone, not as the phrase (see _scattered)
+PARTIAL = 0.7  # ... or the words holding this share of its idf, for that share of it
 CONTEXT_UNIT = 2.0  # three context terms of typical weight, named once each, score 0.5
 
 
@@ -210,6 +211,8 @@ class TopicProfile:
     context_scale: float
     threshold: float = DEFAULT_THRESHOLD
     labels: tuple[str, ...] = field(default=())  # the keywords as given, for reports
+    # The idf of each word of the names of several words (see _scattered).
+    name_words: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def build(cls, keywords: Sequence[str] = (), seed_texts: Sequence[str] = (),
@@ -235,7 +238,8 @@ class TopicProfile:
             weights = tuple(weights)
         if not names and not context:
             raise ValueError("a topic needs keywords or seed texts")
-        profile = cls(names, weights, context, 1.0, 1.0, threshold, tuple(keywords))
+        name_words = {w: background.idf(w) for key in names if len(key) > 1 for w in key}
+        profile = cls(names, weights, context, 1.0, 1.0, threshold, tuple(keywords), name_words)
         return profile._calibrated()
 
     def _calibrated(self) -> TopicProfile:
@@ -244,10 +248,8 @@ class TopicProfile:
         # of the story names the event in a sentence or two.
         strongest = max(self.weights, default=0.0)
         typical = _median([w for w in self.context.values() if w > 0])
-        return TopicProfile(self.names, self.weights, self.context,
-                            ENTITY_UNIT * strongest or 1.0,
-                            CONTEXT_UNIT * typical or 1.0,
-                            self.threshold, self.labels)
+        return replace(self, entity_scale=ENTITY_UNIT * strongest or 1.0,
+                       context_scale=CONTEXT_UNIT * typical or 1.0)
 
     # -- relevance feedback -----------------------------------------------------------------
     def learned(self, coverage: Iterable[Zones], background: Background | None = None
@@ -276,8 +278,7 @@ class TopicProfile:
         context = dict(self.context)
         for term, weight in best:
             context[term] = max(context.get(term, 0.0), weight)
-        return TopicProfile(self.names, self.weights, context, self.entity_scale,
-                            self.context_scale, self.threshold, self.labels)
+        return replace(self, context=context)
 
     def is_confident(self, zones: Zones) -> bool:
         """Coverage beyond doubt: the topic named in the headline or the lead, and a score
@@ -304,21 +305,32 @@ class TopicProfile:
         loose = [self._scattered(z) for z in (zones.title, zones.lead, zones.body)]
         entity = 0.0
         for group, weight in enumerate(self.weights):
-            t, lead_, b = (_strength(exact[group], near[group]) for exact, near in zip(
-                (title, lead, body), loose, strict=True))
+            t, lead_, b = ((1.0, exact[group]) if exact[group] else near[group]
+                           for exact, near in zip((title, lead, body), loose, strict=True))
             absent = ((1 - IN_TITLE * t[0]) * (1 - IN_LEAD * lead_[0])
                       * (1 - IN_BODY * b[0] * _body_share(b[1])))
             entity += weight * (1 - absent)
         return Evidence(entity, self._context(Counter(t_rest + l_rest + b_rest)))
 
-    def _scattered(self, words: Sequence[str]) -> list[int]:
-        """Mentions of each group's names of several words with their words anywhere in
-        the zone, not as the phrase: "kenaikan harga BBM" in "harga BBM ... naik"."""
+    def _scattered(self, words: Sequence[str]) -> list[tuple[float, int]]:
+        """(strength, mentions) of each group by its names of several words, when the
+        zone holds their words but not the phrase: "kenaikan harga BBM" in "harga BBM ...
+        naik" (all its words: SCATTERED), "gempa Cianjur" in a story that says only
+        "Cianjur" (the words holding at least PARTIAL of the name's idf: that share of
+        SCATTERED)."""
         counts = Counter(words)
-        found = [0] * len(self.weights)
+        found = [(0.0, 0)] * len(self.weights)
         for key, group in self.names.items():
-            if len(key) > 1:
-                found[group] = max(found[group], min(counts[t] for t in key))
+            if len(key) < 2:
+                continue
+            present = [w for w in key if counts[w]]
+            if not present:
+                continue
+            share = (sum(self.name_words.get(w, 0.0) for w in present)
+                     / (sum(self.name_words.get(w, 0.0) for w in key) or 1.0))
+            if share >= PARTIAL:
+                found[group] = max(found[group], (SCATTERED * share,
+                                                  min(counts[w] for w in present)))
         return found
 
     def _mentions(self, words: Sequence[str]) -> tuple[list[int], list[str]]:
@@ -435,7 +447,7 @@ def _entity_groups(keywords: Sequence[str], aliases: Sequence[Sequence[str]],
         # The rare words of a phrase name it alone, unless they are another group's name
         # ("CPO" in "kasus ekspor CPO" is the commodity, a group of its own).
         rare = [(t,) for key in keys if len(key) > 1 for t in key
-                if background.idf(t) >= RARE_IDF and (t,) not in spelled]
+                if t.isalpha() and background.idf(t) >= RARE_IDF and (t,) not in spelled]
         keys += [k for k in dict.fromkeys(rare) if k not in names and k not in keys]
         if not keys:
             continue
@@ -503,16 +515,11 @@ def context_weight(idf: float, spread: float) -> float:
     return round(max(0.0, idf - COMMON_IDF) * (0.5 + spread) / 1.5, 4)
 
 
-_DATELINE = re.compile(r"^[A-Z][A-Z .]{1,30}, ([\w. ]{2,40}?)\s+[-\u2013\u2014]+\s", re.M)
+# "JAKARTA, KabarNusantara - ", "KabarNusantara, Jakarta - ", "Jakarta (ANTARA) - ": where
+# a story was filed and by whom, never what it is about.
+_DATELINE = re.compile(r"^[A-Z][\w.]*(?: [A-Z][\w.]*){0,2}(?:, [\w. ]{2,40}?|"
+                       r"\s*\([\w. ]{2,30}\))\s*[-\u2013\u2014]+\s", re.M)
 _DOMAIN = re.compile(r"\b([a-z0-9]+)\.(?:com|co|id|net|org|news|tv|info|test)\b")
-
-
-def _strength(exact: int, scattered: int) -> tuple[float, int]:
-    """(how surely a zone names an entity, how often): its phrase counts in full, its
-    words scattered over the zone for SCATTERED."""
-    if exact:
-        return 1.0, exact
-    return (SCATTERED, scattered) if scattered else (0.0, 0)
 
 
 def _body_share(count: int) -> float:
