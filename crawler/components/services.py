@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import scrapy
@@ -105,6 +105,8 @@ class CrawlServices:
         except sqlite3.Error:
             logger.exception("cannot count run %d in the index", archive.run_id)
             counts = RunCounts()  # an index that cannot be read: the run failed
+        if not self.options.capture:  # nothing reaches the index: Scrapy's count is all
+            counts = replace(counts, fetched=int(stats.get("downloader/response_count", 0)))
         status = run_status(reason, counts, self.options)
         if self.crawler.stats:  # what the command line reports
             self.crawler.stats.set_value("liputan/run_id", archive.run_id)
