@@ -54,7 +54,11 @@ def crawl(config: Path, archive: Path, proxy: str, *settings: str) -> float:
     for setting in settings:
         args += ["-s", setting]
     began = time.perf_counter()
-    subprocess.run(args, cwd=REPO, check=True, capture_output=True, text=True)
+    done = subprocess.run(args, cwd=REPO, capture_output=True, text=True)
+    if done.returncode:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        raise SystemExit(f"crawl of {config} failed ({done.returncode}):"
+                         f" {lines[-1] if lines else 'no output'}")
     return time.perf_counter() - began
 
 

@@ -5,7 +5,8 @@ budget, only whether each article would be kept (quick to rerun while working on
 
 Every labeled article of a web is fetched once from the fixture web, extracted as a crawl
 would (pipelines.extract.analyse_page) and cached in a temporary folder; then the crawl
-config's focus (tests/fixtureweb/topiccrawl.py, one per seeding) judges each one. Reported:
+config's focus (tests/fixtureweb/topiccrawl.py, one per seeding) judges each one, with the
+relevance feedback a crawl applies after its run. Reported:
 recall (expected coverage kept / expected) and precision (expected kept / kept), where
 expected = on topic, Indonesian, in scope, in the window. `--explain` (development and
 reference webs only) lists the misses and wrong keeps with their relevance.
@@ -18,6 +19,7 @@ import pickle
 import sys
 import tempfile
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,6 +27,7 @@ sys.path.insert(0, str(REPO))
 
 from crawler.config import load_config  # noqa: E402
 from crawler.focus import Focus  # noqa: E402
+from crawler.relevance import Zones  # noqa: E402
 from pipelines.extract import analyse_page, extractor_version  # noqa: E402
 from tests.fixtureweb.events import event_names  # noqa: E402
 from tests.fixtureweb.topiccrawl import SEEDINGS, expected, write_config  # noqa: E402
@@ -60,6 +63,12 @@ def judge(event: str, seedings: list[str], show: bool) -> list[str]:
         for seeding in seedings:
             focus = Focus.from_config(load_config(write_config(
                 web, Path(tmp) / seeding, seeding=seeding)))
+            # As after a crawl: the seeds' gate, then relevance feedback from what it kept
+            # (crawler/feedback.py), then the gate again.
+            coverage = [Zones.of(a.article.text, a.article.title or "") for a in
+                        (focus.assess(pages[u]) for u in labels)
+                        if a.article is not None and a.verdict is None]
+            focus = replace(focus, topic=focus.topic.learned(coverage))
             kept, scores = set(), {}
             for url in labels:
                 analysis = focus.assess(pages[url])

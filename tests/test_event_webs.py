@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.config import load_config
 from tests.fixtureweb.corpus import load_corpus
 
 EVENTS = sorted(p for p in (Path(__file__).parent / "fixtureweb" / "events").glob("*")
@@ -34,12 +35,13 @@ def test_an_event_web_parses_with_labels_an_archivist_can_use(folder):
 
 
 @pytest.mark.parametrize("folder", EVENTS, ids=[p.name for p in EVENTS])
-def test_an_event_web_is_served_as_a_labeled_topic_web(folder):
-    from tests.fixtureweb.topiccrawl import expected
+def test_an_event_web_is_served_as_a_labeled_topic_web(folder, tmp_path):
+    from tests.fixtureweb.topiccrawl import expected, write_config
     from tests.fixtureweb.web import FixtureWeb
 
     web = FixtureWeb(topic_web=True, event=folder.name)
     rows = web.labels()
+    assert load_config(write_config(web, tmp_path)).topic.keywords == web.event.keywords
     assert {r["id"] for r in rows if r["on_topic"]} >= set(web.event.seed_ids)
     # Padded with off-topic news so the event is a needle; the labels are the authors'.
     assert len(rows) > 10 * len(expected(web)) > 0

@@ -8,6 +8,7 @@ it names an article of the web except the seed texts, which any user supplies.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,11 @@ from .events import KAZAKHSTAN_SPEC
 from .web import FixtureWeb
 
 WINDOW = KAZAKHSTAN_SPEC.window  # the reference event's
+
+
+def _toml(value: list) -> str:
+    # JSON arrays of strings are TOML arrays ("Kuat Ma'ruf" and quotes escaped alike).
+    return json.dumps(value, ensure_ascii=False)
 
 
 def expected(web: FixtureWeb) -> list[dict]:
@@ -53,23 +59,23 @@ def write_config(web: FixtureWeb, folder: Path, *, budget_factor: float = 3.0,
     config = folder / f"{name}.toml"
     config.write_text(f"""name = "{name}"
 [topic]
-keywords = {list(event.keywords)!r}
-aliases = {[list(a) for a in event.aliases]!r}
-seed_texts = {["seeds/*.txt"] if chosen else []!r}
+keywords = {_toml(list(event.keywords))}
+aliases = {_toml([list(a) for a in event.aliases])}
+seed_texts = {_toml(["seeds/*.txt"] if chosen else [])}
 language = "id"
 published_after = {event.window[0].isoformat()}
 published_before = {event.window[1].isoformat()}
 [sources]
-outlets = {[row["outlet"] for row in outlets]!r}
-aggregators = {aggregators!r}
+outlets = {_toml([row["outlet"] for row in outlets])}
+aggregators = {_toml(aggregators)}
 sites_dir = "sites"
-search_queries = {list(event.keywords[:2])!r}
-tags = {list(event.keywords[:1])!r}
+search_queries = {_toml(list(event.keywords[:2]))}
+tags = {_toml(list(event.keywords[:1]))}
 [limits]
 max_pages = {budget}
 max_depth = 8
 [politeness]
 delay_per_host = 0
 concurrent_per_host = 4
-""".replace("'", '"'), encoding="utf-8")
+""", encoding="utf-8")
     return config
