@@ -9,8 +9,12 @@ A topic profile has two kinds of terms, both stemmed Indonesian (Sastrawi):
 
 A page is on topic when it has both: the score is the geometric mean of the two saturated
 evidences, so a sports report that names Almaty, or a fuel-price protest elsewhere, stays low
-however often it repeats its half. Scales are calibrated on the seed texts themselves, so
-the same thresholds hold for any topic.
+however often it repeats its half. Entities weigh by where they stand (headline, lead, body);
+context words by their rarity in general Indonesian (crawler/data/background-id.tsv, from
+wordfreq) above a common-word floor. Scales come from the topic's own weights, not from how
+densely the seeds use them, so one threshold holds for topics with one seed or five; the
+crawl's confident coverage can extend the context afterwards (`TopicProfile.learned`,
+crawler/feedback.py).
 """
 
 from __future__ import annotations
@@ -132,15 +136,6 @@ class Background:
                 if term and count.isdigit():
                     frequency[term] = int(count)
         return cls(documents, frequency)
-
-    @classmethod
-    def build(cls, texts: Iterable[str]) -> Background:
-        frequency: Counter[str] = Counter()
-        documents = 0
-        for text in texts:
-            documents += 1
-            frequency.update(set(tokens(text)))
-        return cls(documents, dict(frequency))
 
     def dump(self, path: Path, *, min_count: int = 2, note: str = "") -> None:
         rows = sorted((t, n) for t, n in self.frequency.items() if n >= min_count)

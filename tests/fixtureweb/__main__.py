@@ -13,8 +13,8 @@ import sys
 import threading
 from pathlib import Path
 
-from .corpus import KAZAKHSTAN, CorpusError, load_corpus
-from .web import TOPIC_DIR, FixtureWeb
+from .corpus import CorpusError
+from .web import FixtureWeb
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,16 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--manifest", metavar="FILE",
                         help="write the topic web's labels (JSON) and its outlet profiles "
                              "(FILE's folder, sites/) and exit")
-    parser.add_argument("--write-background", metavar="FILE",
-                        help="write the relevance background table from the off-topic "
-                             "fixture text and exit")
     parser.add_argument("--log-requests", action="store_true",
                         help="keep a log of requests in memory (off: a long run would grow it)")
     args = parser.parse_args(argv)
     if args.latency < 0:
         parser.error("--latency must be >= 0")
-    if args.write_background:
-        return write_background(Path(args.write_background))
     try:
         web = FixtureWeb(outlets=args.outlets, articles_per_outlet=args.articles_per_outlet,
                          latency=args.latency, seed=args.seed, corpus_dir=args.corpus_dir,
@@ -69,21 +64,6 @@ def write_manifest(web: FixtureWeb, path: Path) -> None:
     sites.mkdir(exist_ok=True)
     for key, text in web.profiles().items():
         (sites / f"{key}.toml").write_text(text, encoding="utf-8")
-
-
-def write_background(path: Path) -> int:
-    """Document frequencies of every Indonesian fixture article that is not about the
-    reference topic: general news, as the relevance model's background."""
-    from crawler.relevance import Background
-
-    corpus = load_corpus(None, TOPIC_DIR)
-    texts = [" ".join((a.title, *a.paragraphs)) for arts in corpus.values() for a in arts
-             if a.topic != KAZAKHSTAN and a.language == "id"]
-    Background.build(texts).dump(path, min_count=1, note=f"Built from {len(texts)} off-topic "
-                                 "fixture articles: python -m tests.fixtureweb "
-                                 "--write-background FILE")
-    print(f"{path}: {len(texts)} documents")
-    return 0
 
 
 if __name__ == "__main__":
