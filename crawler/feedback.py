@@ -28,9 +28,9 @@ from crawler.relevance import Zones
 from pipelines.index import INDEX_NAME, Index
 from pipelines.pool import default_workers, extraction_pool
 from pipelines.reindex import capture_payload
+from pipelines.runs import FEEDBACK_KEY, FEEDBACK_PENDING
 
 BATCH = 64  # pages handed to the workers at a time (bounds memory)
-STATS_KEY = "feedback"  # where a run's stats record the step (`liputan runs`, `check`)
 
 
 @dataclass
@@ -65,8 +65,10 @@ def apply_feedback(root: Path, crawl: str, focus: Focus, *, workers: int = 0,
         if learned.topic is not focus.topic:
             _rescore(index, learned, coverage, report)
             _reread(index, root, crawl, learned, workers, report, on_batch)
-        if run_id is not None:
-            index.note_run(run_id, STATS_KEY, report.as_stats())
+        # The step covers every run of the crawl: runs a kill left pending are done too.
+        for pending in {*index.runs_with_stat(crawl, FEEDBACK_KEY, FEEDBACK_PENDING),
+                        *([run_id] if run_id is not None else [])}:
+            index.note_run(pending, FEEDBACK_KEY, report.as_stats())
         index.commit()
     finally:
         index.close()

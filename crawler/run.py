@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from crawler.config import CrawlConfig
 from crawler.feedback import FeedbackReport, apply_feedback
 from crawler.spiders.coverage import CoverageSpider
 from pipelines.index import INDEX_NAME, Index
+from pipelines.lock import ArchiveBusy, ArchiveLock
 from pipelines.runs import run_rows
 
 
@@ -89,11 +91,17 @@ def run_crawl(config: CrawlConfig, archive: Path, proxy: str | None = None,
     focus = getattr(crawler.spider, "focus", None)
     feedback = None
     if focus is not None and run is not None and run["status"] != "interrupted":
-        # After the crawl, not during it: the reactor is stopped, Ctrl-C works, and a
-        # kill leaves a run without its feedback, which the next run's applies (and
-        # `liputan check` reports).
-        feedback = apply_feedback(found.options.archive_dir, config.name, focus,
-                                  workers=found.options.extract_workers, run_id=run["run"])
+        # After the crawl, not during it: the reactor is stopped and Ctrl-C works. A kill
+        # leaves the run's feedback "pending", which `liputan check` reports and the next
+        # run's feedback (or `liputan regate`) applies. The crawl released the archive's
+        # lock when it closed: the feedback takes it again.
+        try:
+            with ArchiveLock(found.options.archive_dir, config.name, kind="feedback"):
+                feedback = apply_feedback(found.options.archive_dir, config.name, focus,
+                                          workers=found.options.extract_workers,
+                                          run_id=run["run"])
+        except (ArchiveBusy, OSError, sqlite3.Error) as exc:
+            logging.getLogger(__name__).warning("relevance feedback left pending: %s", exc)
         run = _recorded_run(found.options.archive_dir, found.run_id)
     return CrawlResult(config, archive, stats, run, feedback)
 

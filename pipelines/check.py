@@ -18,6 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.index import INDEX_NAME, Index
 from pipelines.recovery import RecoveryReport, reconcile, seal_open_files, warcinfo_run
+from pipelines.runs import FEEDBACK_KEY, FEEDBACK_PENDING
 from pipelines.warc import (
     OPEN_SUFFIX,
     WarcError,
@@ -124,12 +125,19 @@ def check_index_behind(root: Path, index: Index, report: CheckReport) -> None:
 
 def check_runs(index: Index, report: CheckReport) -> None:
     """A run recorded `finished` whose frontier still holds URLs it never fetched lost
-    them: the crawl ended without them."""
+    them: the crawl ended without them. A focused run whose relevance feedback is still
+    pending was killed after its crawl: its index lacks what the feedback would add."""
     for run_id, left in index.db.execute(
             "SELECT r.id, count(*) FROM runs r JOIN frontier f ON f.run_id = r.id"
             " WHERE r.status = 'finished' AND f.state != 'done' GROUP BY r.id"):
         report.problems.append(f"run {run_id} finished with {left} URLs of its frontier never"
                                " fetched")
+    for run_id, crawl in index.db.execute(
+            "SELECT id, crawl FROM runs WHERE json_valid(stats) AND"
+            " json_extract(stats, ?) = ?", [f"$.{FEEDBACK_KEY}", FEEDBACK_PENDING]):
+        report.problems.append(f"run {run_id} of {crawl!r} has its relevance feedback pending"
+                               f" (killed after its crawl): run `liputan regate --crawl"
+                               f" {crawl}`")
 
 
 def check_archive(root: Path, on_file: Callable[[Path], None] | None = None,

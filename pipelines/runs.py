@@ -28,6 +28,12 @@ NEW = "new"  # run_articles.change of a story the run found first
 FINISHED, FAILED, RUNNING, INTERRUPTED = "finished", "failed", "running", "interrupted"
 
 
+# A focused crawl's run stats hold the relevance feedback step's report under this key
+# (crawler/feedback.py), "pending" from the crawl's end until the step has run.
+FEEDBACK_KEY = "feedback"
+FEEDBACK_PENDING = "pending"
+
+
 @dataclass(frozen=True)
 class RunCounts:
     fetched: int = 0  # pages served (robots.txt left out)

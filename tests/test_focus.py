@@ -293,12 +293,13 @@ def test_indexed_coverage_is_on_topic_indonesian_and_in_the_window(topic_crawl):
 
 
 def test_relevance_feedback_ran_after_the_crawl_and_holds_when_run_again(topic_crawl):
-    from crawler.feedback import STATS_KEY, apply_feedback
+    from crawler.feedback import apply_feedback
+    from pipelines.runs import FEEDBACK_KEY
 
     web, index, _ = topic_crawl
     db = sqlite3.connect(index)
     stats = json.loads(db.execute("SELECT stats FROM runs ORDER BY id DESC").fetchone()[0])
-    assert stats[STATS_KEY]["confident"] > 0 and stats[STATS_KEY]["learned_terms"] > 0
+    assert stats[FEEDBACK_KEY]["confident"] > 0 and stats[FEEDBACK_KEY]["learned_terms"] > 0
     before = db.execute("SELECT count(*) FROM articles").fetchone()[0]
     db.close()
     with FixtureWeb(topic_web=True) as again:
@@ -323,11 +324,21 @@ def test_regate_judges_the_archive_again_at_another_threshold(topic_crawl, tmp_p
         return found
 
     articles, captures = counts()
+    # A kill after the crawl leaves its feedback pending: `check` says so, regate settles it.
+    db = sqlite3.connect(archive / "index.db")
+    db.execute("UPDATE runs SET stats = json_set(stats, '$.feedback', 'pending')")
+    db.commit()
+    db.close()
+    pending = liputan("check", "--archive", str(archive))
+    assert pending.returncode == 1 and "relevance feedback pending" in pending.stdout + \
+        pending.stderr
     strict = liputan("regate", "--archive", str(archive), "--crawl", "topic",
                      "--threshold", "0.9", "--workers", "1")
     assert strict.returncode == 0, strict.stderr
     fewer, same = counts()
     assert fewer < articles and same == captures  # out of the coverage, still archived
+    settled = liputan("check", "--archive", str(archive))
+    assert "relevance feedback pending" not in settled.stdout + settled.stderr
     loose = liputan("regate", "--archive", str(archive), "--crawl", "topic",
                     "--threshold", "0.5", "--workers", "1")
     assert loose.returncode == 0 and counts() == (articles, captures), loose.stdout

@@ -21,7 +21,7 @@ from crawler.focus import stored_config
 from pipelines.archive import CrawlArchive
 from pipelines.lock import ArchiveLock
 from pipelines.pool import default_workers
-from pipelines.runs import RunCounts, run_counts
+from pipelines.runs import FEEDBACK_KEY, FEEDBACK_PENDING, RunCounts, run_counts
 from pipelines.warc import STORED_CONFIG_FIELD, stored_config_value
 
 if TYPE_CHECKING:
@@ -111,6 +111,8 @@ class CrawlServices:
         if self.crawler.stats:  # what the command line reports
             self.crawler.stats.set_value("liputan/run_id", archive.run_id)
             self.crawler.stats.set_value("liputan/run_status", status)
+        if getattr(spider, "focus", None) is not None:
+            stats = {**stats, FEEDBACK_KEY: FEEDBACK_PENDING}  # until crawler/feedback.py
         try:
             archive.close(status=status, stats=stats)
         finally:

@@ -209,6 +209,12 @@ class Index:
                           " articles WHERE id=?)", [relevance, article_id])
         self._wrote()
 
+    def runs_with_stat(self, crawl: str, key: str, value: str) -> list[int]:
+        """The runs of `crawl` whose stats hold `value` under `key`."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT id FROM runs WHERE crawl=? AND json_valid(stats) AND"
+            " json_extract(stats, ?) = ?", [crawl, f"$.{key}", value])]
+
     def note_run(self, run_id: int, key: str, value: Any) -> None:
         """Add one entry to a finished run's stats (what a step after the crawl did)."""
         row = self.conn.execute("SELECT stats FROM runs WHERE id=?", [run_id]).fetchone()
