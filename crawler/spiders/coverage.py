@@ -142,8 +142,9 @@ class CoverageSpider(scrapy.Spider):
                **meta: Any) -> scrapy.Request | None:
         """A request for `url` unless it is out of scope or the frontier has it already (as
         any variant of its URL). The page budget is spent when a request is sent
-        (PageBudget), so the best-scored requests get it. Best-first, unpromising and
-        `defer`red requests wait in the frontier's reserve instead (see release_reserve)."""
+        (PageBudget), so the best-scored requests get it. Best-first, stories wait in the
+        frontier's hold and go out best first as requests finish (`done`); unpromising and
+        `defer`red ones wait in its reserve until the crawl idles (`release_reserve`)."""
         if not in_scope(url, self.plan_scope if planned else self.scope):
             return None
         if not self.best_first:
