@@ -68,7 +68,8 @@ def judge(event: str, seedings: list[str], show: bool) -> list[str]:
             coverage = [Zones.of(a.article.text, a.article.title or "") for a in
                         (focus.assess(pages[u]) for u in labels)
                         if a.article is not None and a.verdict is None]
-            focus = replace(focus, topic=focus.topic.learned(coverage))
+            focus = replace(focus, topic=focus.topic.learned(
+                [z for z in coverage if focus.topic.is_confident(z)]))
             kept, scores = set(), {}
             for url in labels:
                 analysis = focus.assess(pages[url])

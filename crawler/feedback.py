@@ -57,16 +57,19 @@ def apply_feedback(root: Path, crawl: str, focus: Focus, *, workers: int = 0,
     report = FeedbackReport()
     index = Index(root / INDEX_NAME)
     try:
-        coverage = list(index.crawl_coverage(crawl))
-        zones = [Zones.of(row["text"] or "", row["title"] or "") for row in coverage]
-        report.confident = sum(1 for z in zones if focus.topic.is_confident(z))
-        learned = replace(focus, topic=focus.topic.learned(zones))
+        coverage = [(row["id"], row["relevance"] or 0.0,
+                     Zones.of(row["text"] or "", row["title"] or ""))
+                    for row in index.crawl_coverage(crawl)]
+        confident = [zones for _, _, zones in coverage if focus.topic.is_confident(zones)]
+        report.confident = len(confident)
+        learned = replace(focus, topic=focus.topic.learned(confident))
         report.learned_terms = learned.topic.learned_terms(focus.topic)
         if learned.topic is not focus.topic:
             _rescore(index, learned, coverage, report)
             _reread(index, root, crawl, learned, workers, report, on_batch)
         # The step covers every run of the crawl: runs a kill left pending are done too.
-        for pending in {*index.runs_with_stat(crawl, FEEDBACK_KEY, FEEDBACK_PENDING),
+        for pending in {*(r for r, _ in index.runs_with_stat(FEEDBACK_KEY, FEEDBACK_PENDING,
+                                                              crawl)),
                         *([run_id] if run_id is not None else [])}:
             index.note_run(pending, FEEDBACK_KEY, report.as_stats())
         index.commit()
@@ -86,7 +89,7 @@ def regate(root: Path, crawl: str, focus: Focus, threshold: float, *, workers: i
     index = Index(root / INDEX_NAME)
     removed = 0
     try:
-        for row in list(index.crawl_coverage(crawl)):
+        for row in list(index.crawl_coverage(crawl, text=False)):
             if (row["relevance"] or 0.0) < threshold:
                 index.unindex_article(row["id"], f"{OFF_TOPIC} ({row['relevance'] or 0:.2f})")
                 removed += 1
@@ -96,12 +99,12 @@ def regate(root: Path, crawl: str, focus: Focus, threshold: float, *, workers: i
     return report, removed
 
 
-def _rescore(index: Index, learned: Focus, coverage: list[dict],
+def _rescore(index: Index, learned: Focus, coverage: list[tuple[int, float, Zones]],
              report: FeedbackReport) -> None:
-    for row in coverage:
-        relevance = learned.topic.score(row["text"] or "", row["title"] or "")
-        if relevance > (row["relevance"] or 0.0):
-            index.set_relevance(row["id"], relevance)
+    for article_id, before, zones in coverage:
+        relevance = learned.topic.score_zones(zones)
+        if relevance > before:
+            index.set_relevance(article_id, relevance)
             report.rescored += 1
 
 

@@ -23,7 +23,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -247,16 +247,15 @@ class TopicProfile:
                        context_scale=CONTEXT_UNIT * typical or 1.0)
 
     # -- relevance feedback -----------------------------------------------------------------
-    def learned(self, coverage: Iterable[Zones], background: Background | None = None
+    def learned(self, confident: Sequence[Zones], background: Background | None = None
                 ) -> TopicProfile:
         """The profile extended by what the crawl's confident coverage says (pseudo-
-        relevance feedback): words a good share (LEARN_SPREAD) of the pages that name the
-        topic in their headline or lead and score from CONFIDENT use join the context, or
-        weigh more in it. Seeds tell one or a few angles of a story; its coverage tells the
-        others (prices, citizens abroad, the trial). Scales stay the seeds', so no score
-        goes down. Fewer than LEARN_MIN confident pages, or no seed text (keywords alone
-        give no context to extend): the profile as it is."""
-        confident = [z for z in coverage if self.is_confident(z)]
+        relevance feedback; `confident`: the pages `is_confident` keeps): words a good
+        share (LEARN_SPREAD) of them use join the context, or weigh more in it. Seeds tell
+        one or a few angles of a story; its coverage tells the others (prices, citizens
+        abroad, the trial). Scales stay the seeds', so no score goes down. Fewer than
+        LEARN_MIN confident pages, or no seed text (keywords alone give no context to
+        extend): the profile as it is."""
         if len(confident) < LEARN_MIN or not self.context:
             return self
         background = background or default_background()

@@ -132,9 +132,7 @@ def check_runs(index: Index, report: CheckReport) -> None:
             " WHERE r.status = 'finished' AND f.state != 'done' GROUP BY r.id"):
         report.problems.append(f"run {run_id} finished with {left} URLs of its frontier never"
                                " fetched")
-    for run_id, crawl in index.db.execute(
-            "SELECT id, crawl FROM runs WHERE json_valid(stats) AND"
-            " json_extract(stats, ?) = ?", [f"$.{FEEDBACK_KEY}", FEEDBACK_PENDING]):
+    for run_id, crawl in index.runs_with_stat(FEEDBACK_KEY, FEEDBACK_PENDING):
         report.problems.append(f"run {run_id} of {crawl!r} has its relevance feedback pending"
                                f" (killed after its crawl): run `liputan regate --crawl"
                                f" {crawl}`")

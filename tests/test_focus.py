@@ -141,6 +141,7 @@ def test_confident_coverage_teaches_the_topic_its_other_angles():
                 for i in range(6)]
     currency = Zones.of("Tenge anjlok lagi, bursa ditutup sepekan dan bank membatasi penarikan"
                         " tunai.", "Tokayev: Bursa Dibuka Pekan Depan")
+    coverage = [z for z in coverage if topic.is_confident(z)]
     learned = topic.learned(coverage)
     assert "bursa" in learned.learned_terms(topic)
     assert learned.score_zones(currency) > topic.score_zones(currency)

@@ -67,7 +67,6 @@ class Frontier:
     known: set[str] = field(default_factory=set)  # archived by earlier runs: not fetched
     known_skipped: int = 0  # offers refused because an earlier run archived the URL
     _heap: list[tuple[int, int, int, str, Planned]] = field(default_factory=list, repr=False)
-    _tier: dict[str, int] = field(default_factory=dict, repr=False)  # held: 0, reserve: 1
     _outstanding: set[str] = field(default_factory=set, repr=False)
     _reserved: dict[str, Planned] = field(default_factory=dict, repr=False)
     _order: itertools.count = field(default_factory=itertools.count, repr=False)

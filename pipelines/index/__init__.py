@@ -186,11 +186,12 @@ class Index:
             f" r.kind='crawl' AND r.id<? AND ({condition}) ORDER BY c.id", [crawl, before_run])
 
     # -- relevance feedback (crawler/feedback.py) ------------------------------------------
-    def crawl_coverage(self, crawl: str) -> Iterator[dict[str, Any]]:
+    def crawl_coverage(self, crawl: str, *, text: bool = True) -> Iterator[dict[str, Any]]:
         """Every article a crawl's runs (or a reindex of its files) indexed: id, capture_id,
-        title, text, relevance, in id order."""
+        relevance, and (`text`) title and text, in id order."""
+        columns = "a.id, a.capture_id, a.relevance" + (", a.title, a.text" if text else "")
         yield from self.db.query(
-            "SELECT a.id, a.capture_id, a.title, a.text, a.relevance FROM articles a"
+            f"SELECT {columns} FROM articles a"
             " JOIN captures c ON c.id = a.capture_id JOIN runs r ON r.id = c.run_id"
             " WHERE r.crawl=? ORDER BY a.id", [crawl])
 
@@ -209,11 +210,14 @@ class Index:
                           " articles WHERE id=?)", [relevance, article_id])
         self._wrote()
 
-    def runs_with_stat(self, crawl: str, key: str, value: str) -> list[int]:
-        """The runs of `crawl` whose stats hold `value` under `key`."""
-        return [r[0] for r in self.conn.execute(
-            "SELECT id FROM runs WHERE crawl=? AND json_valid(stats) AND"
-            " json_extract(stats, ?) = ?", [crawl, f"$.{key}", value])]
+    def runs_with_stat(self, key: str, value: str, crawl: str | None = None
+                       ) -> list[tuple[int, str]]:
+        """(id, crawl) of the runs (of `crawl`, or of every crawl) whose stats hold `value`
+        under `key`."""
+        return [(r[0], r[1]) for r in self.conn.execute(
+            "SELECT id, crawl FROM runs WHERE json_valid(stats) AND json_extract(stats, ?) = ?"
+            " AND (? IS NULL OR crawl = ?) ORDER BY id",
+            [f"$.{key}", value, crawl, crawl])]
 
     def note_run(self, run_id: int, key: str, value: Any) -> None:
         """Add one entry to a finished run's stats (what a step after the crawl did)."""
