@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from pipelines.stemming import fold, stem, words
 
 BACKGROUND_FILE = Path(__file__).resolve().parent / "data" / "background-id.tsv"
 CONTEXT_TERMS = 60  # context terms kept from the seed texts (by tf-idf)
@@ -45,7 +46,6 @@ RARE_IDF = 8.0  # a word in fewer than one news story in a thousand (see _entity
 COMMON_IDF = 3.0  # the idf of a word in one news story of seven (see context_weight)
 DEFAULT_THRESHOLD = 0.5
 
-_TOKEN = re.compile(r"[a-z0-9]+")
 STOPWORDS_FILE = Path(__file__).resolve().parent / "data" / "stopwords.txt"
 
 def _words(text: str) -> frozenset[str]:
@@ -61,36 +61,9 @@ FUNCTION_WORDS = _words(_FUNCTION)
 STOPWORDS = FUNCTION_WORDS | _words(_GENERIC)
 
 
-def fold(text: str) -> str:
-    """Lower case without accents: "Qañtar" and "qantar" are one word."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
-
-    stemmer = StemmerFactory().create_stemmer()
-    # Sastrawi keeps its 30k-word dictionary in a list: a set makes each lookup O(1)
-    # (~20 us a word instead of ~900).
-    dictionary = stemmer.delegatedStemmer.dictionary
-    dictionary.words = set(dictionary.words)
-    return stemmer
-
-
-@lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """Sastrawi's stem of one folded word (cached: it costs ~1 ms a word uncached).
-    Words with digits and short words are kept as they are."""
-    if len(word) <= 3 or not word.isalpha():
-        return word
-    return _stemmer().stem(word) or word
-
-
 def stems(text: str, drop: frozenset[str] = STOPWORDS) -> list[str]:
     """Content-word stems of a text, in order (stopwords and 1-letter tokens dropped)."""
-    found = (stem(t) for t in _TOKEN.findall(fold(text)) if len(t) > 1 and t not in drop)
+    found = (stem(t) for t in words(text) if len(t) > 1 and t not in drop)
     return [s for s in found if s not in drop]
 
 
@@ -463,9 +436,9 @@ def _context_terms(seed_texts: Sequence[str], seed_words: Sequence[Sequence[str]
     # published, not what it is about.
     exclude = {stem(m) for text in seed_texts for m in _DOMAIN.findall(fold(text))}
     exclude |= {stem(w) for text in seed_texts for line in _DATELINE.findall(text)
-                for w in _TOKEN.findall(fold(line))}
-    for words in seed_words:
-        content = [w for w in words if w not in STOPWORDS]
+                for w in words(line)}
+    for seed in seed_words:
+        content = [w for w in seed if w not in STOPWORDS]
         tf.update(content)
         df.update(set(content))
     docs = len(seed_texts)

@@ -25,6 +25,7 @@ from pipelines import dates
 from pipelines.cleanup import class_words, clean_paragraphs, page_bylines, prune_page
 from pipelines.language import detect_language
 from pipelines.pagination import page_links, page_of
+from pipelines.stemming import stemmed
 from pipelines.urls import canonical_url
 
 ARTICLE_TYPES = {
@@ -97,6 +98,9 @@ class PageAnalysis:
     gate: str | None = None  # the gate that said so: "language", "window", "topic", ...
     scored_links: tuple[tuple[str, float], ...] = ()
     links_out_of_window: int = 0  # links the crawl's date window ruled out unfetched
+    # The article's title and text as word stems (search indexes them): computed here, in
+    # the extraction worker, so the index writer on the crawl's event loop does not.
+    stems: tuple[str, str] | None = None
 
 
 class ExtractionError(Exception):
@@ -725,7 +729,8 @@ def analyse_page(body: bytes, url: str, content_type: str | None = None,
                             outlinks=tuple(found or ()))
     if article is None:
         return PageAnalysis("page", url=url, outlinks=tuple(found or ()))
-    return PageAnalysis("article", article, tuple(links), url=url, outlinks=tuple(found or ()))
+    return PageAnalysis("article", article, tuple(links), url=url, outlinks=tuple(found or ()),
+                        stems=(stemmed(article.title), stemmed(article.text)))
 
 
 def article_from_bytes(body: bytes, url: str, content_type: str | None = None,

@@ -87,6 +87,35 @@ def echo_hits_table(rows: list[dict[str, Any]]) -> None:
             click.echo(f"      {' '.join(row['snippet'].split())}")
 
 
+def echo_timeline_table(counts: list[Any]) -> None:
+    """Counts as a table: a row per period, a column per outlet, and the total."""
+    from pipelines.plot import pivot
+
+    periods, series = pivot(counts)
+    names = list(series)
+    widths = [max(len(n), 5) for n in names]
+    click.echo("  ".join([f"{'period':<10}", *(f"{n:>{w}}" for n, w in zip(names, widths,
+                                                                          strict=True)),
+                          f"{'total':>6}"]))
+    for i, period in enumerate(periods):
+        values = [series[n][i] for n in names]
+        click.echo("  ".join([f"{period:<10}", *(f"{v:>{w}}" for v, w in zip(values, widths,
+                                                                            strict=True)),
+                              f"{sum(values):>6}"]))
+
+
+def echo_timeline_chart(counts: list[Any], width: int = 50) -> None:
+    """Counts as horizontal bars, one line per period (outlets together)."""
+    from pipelines.plot import pivot
+
+    periods, series = pivot(counts)
+    totals = [sum(values[i] for values in series.values()) for i in range(len(periods))]
+    most = max(totals, default=0) or 1
+    for period, total in zip(periods, totals, strict=True):
+        bar = "█" * round(width * total / most)
+        click.echo(f"{period:<10} {bar} {total}")
+
+
 def main() -> None:
     cli()
 

@@ -14,7 +14,7 @@ import socket
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +22,10 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 
 from pipelines.failpoints import failpoint
-from pipelines.index import schema
+from pipelines.index import research, schema
+from pipelines.index.research import SearchHit, Selection
+from pipelines.index.research import SearchQueryError as SearchQueryError  # re-exported
+from pipelines.stemming import stemmed
 from pipelines.urls import url_key
 from pipelines.versions import text_digest
 
@@ -33,23 +36,22 @@ if TYPE_CHECKING:  # annotations only: opening an index need not load the extrac
 INDEX_NAME = "index.db"  # the one index of an archive, at its root
 
 
-class SearchQueryError(ValueError):
-    """A full-text query SQLite's FTS5 cannot parse."""
+def open_readonly(path: Path | str) -> sqlite3.Connection:
+    """A read-only connection to an index (researchers' queries: nothing they run can
+    change it, and a crawl writing it meanwhile is not disturbed, thanks to WAL)."""
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    conn.execute("PRAGMA query_only=1")
+    return conn
+
+
+def local_day(published_at: str | None) -> str | None:
+    """The outlet's calendar day of a publication time: `published_at` keeps the outlet's
+    UTC offset, so its date part is the day the outlet's readers saw (not the UTC day)."""
+    return published_at[:10] if published_at and len(published_at) >= 10 else None
 
 
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    id: int
-    url: str
-    outlet: str | None
-    title: str | None
-    published_at: str | None
-    snippet: str
-    word_count: int | None
 
 
 class Index:
@@ -355,7 +357,8 @@ class Index:
                 # An edited story whose new capture is gone: it is again what it was.
                 self.conn.execute(
                     "UPDATE articles SET capture_id=?, title=?, text=?, text_digest=?,"
-                    " word_count=? WHERE id=?", [*earlier, article_id])
+                    " word_count=?, title_stems=?, text_stems=? WHERE id=?",
+                    [*earlier, stemmed(earlier[1]), stemmed(earlier[2]), article_id])
                 continue
             self._drop_article(article_id)
         self.conn.execute("DELETE FROM run_articles WHERE capture_id=:c OR version_id IN"
@@ -405,6 +408,7 @@ class Index:
     def add_article(
         self, capture_id: int, article: Article, links: Iterable[Link] = (),
         relevance: float | None = None, *, page_url: str | None = None,
+        stems: tuple[str, str] | None = None,
     ) -> int:
         """Index the article at `article.url` (one row per story) and its outgoing links.
 
@@ -416,8 +420,14 @@ class Index:
         A page of a multi-page story (`article.page` set) joins the story's row instead:
         the first page (or, without it, the first to arrive) gives the metadata, and the
         text is rebuilt from all pages archived so far.
+
+        `stems`: (title, text) as `stemmed()` gives them, when the extraction worker has
+        computed them (off the crawl's event loop); computed here otherwise.
         """
         row = asdict(article)
+        row["title_stems"], row["text_stems"] = stems or (stemmed(article.title),
+                                                          stemmed(article.text))
+        row["published_day"] = local_day(article.published_at)
         row["tags"] = json.dumps(list(article.tags), ensure_ascii=False)
         row.update(capture_id=capture_id, relevance=relevance, indexed_at=utc_now(), pages=1,
                    text_digest=text_digest(article.text))
@@ -465,8 +475,8 @@ class Index:
             # An unchanged page keeps pointing at the capture that first had its text.
             changed = held is None or text_digest(held[0] or "") != row["text_digest"]
             if changed and article.page == 1:  # the first page speaks for the story
-                keep = [c for c in columns
-                        if c not in ("url", "text", "word_count", "pages", "text_digest")]
+                keep = [c for c in columns if c not in
+                        ("url", "text", "word_count", "pages", "text_digest", "text_stems")]
                 self.conn.execute(
                     f"UPDATE articles SET {', '.join(f'{c}=?' for c in keep)} WHERE id=?",
                     [row[c] for c in keep] + [article_id],
@@ -474,22 +484,25 @@ class Index:
         if changed:
             self.conn.execute(
                 "INSERT OR REPLACE INTO article_pages (article_id, page, capture_id, url, text,"
-                " word_count) VALUES (?,?,?,?,?,?)",
+                " word_count, stems) VALUES (?,?,?,?,?,?,?)",
                 [article_id, article.page, capture_id, page_url, article.text,
-                 article.word_count],
+                 article.word_count, row["text_stems"]],
             )
         pages = self.conn.execute(
-            "SELECT page, text, word_count FROM article_pages WHERE article_id=? ORDER BY page",
-            [article_id],
+            "SELECT page, text, word_count, stems FROM article_pages WHERE article_id=?"
+            " ORDER BY page", [article_id],
         ).fetchall()
         whole = [p for p in pages if p[0] == 0]
         numbered = [p for p in pages if p[0] > 0]
-        text, words = ((whole[0][1], whole[0][2]) if whole else
-                       ("\n\n".join(p[1] for p in numbered), sum(p[2] for p in numbered)))
+        text, words, text_stems = (
+            (whole[0][1], whole[0][2], whole[0][3]) if whole else
+            ("\n\n".join(p[1] for p in numbered), sum(p[2] for p in numbered),
+             " ".join(p[3] or "" for p in numbered)))
         digest = text_digest(text)
-        self.conn.execute("UPDATE articles SET text=?, word_count=?, pages=?, text_digest=?"
-                          " WHERE id=? AND (text_digest IS NOT ? OR pages IS NOT ?)",
-                          [text, words, len(pages), digest, article_id, digest, len(pages)])
+        self.conn.execute("UPDATE articles SET text=?, word_count=?, pages=?, text_digest=?,"
+                          " text_stems=? WHERE id=? AND (text_digest IS NOT ? OR pages IS NOT ?)",
+                          [text, words, len(pages), digest, text_stems, article_id, digest,
+                           len(pages)])
         if changed:
             self._set_links(article_id, links, replace=False)
         title = self.conn.execute("SELECT title FROM articles WHERE id=?",
@@ -590,7 +603,8 @@ class Index:
         if analysis.article is None or analysis.verdict:
             return None
         return self.add_article(capture_id, analysis.article, analysis.links,
-                                analysis.relevance, page_url=analysis.url)
+                                analysis.relevance, page_url=analysis.url,
+                                stems=analysis.stems)
 
     def _wrote(self) -> None:
         self._pending += 1
@@ -615,34 +629,10 @@ class Index:
         self, query: str, *, outlet: str | None = None, since: str | None = None,
         until: str | None = None, limit: int = 20,
     ) -> list[SearchHit]:
-        """Ranked full-text search over title and text (FTS5 query syntax)."""
-        where, params = ["articles_fts MATCH :q"], {"q": query, "limit": limit}
-        if outlet:
-            where.append("a.outlet = :outlet")
-            params["outlet"] = outlet
-        if since:
-            where.append("substr(a.published_at, 1, 10) >= :since")
-            params["since"] = since
-        if until:
-            where.append("substr(a.published_at, 1, 10) <= :until")
-            params["until"] = until
-        sql = (
-            "SELECT a.id, a.url, a.outlet, a.title, a.published_at,"
-            " snippet(articles_fts, 1, '[', ']', '…', 16) AS snippet, a.word_count"
-            " FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
-            f" WHERE {' AND '.join(where)} ORDER BY articles_fts.rank LIMIT :limit"
-        )
-        try:
-            rows = self.conn.execute(sql, params).fetchall()
-        except sqlite3.OperationalError as exc:
-            if "no such table" in str(exc) or "locked" in str(exc):
-                raise
-            # The SQL is fixed; anything else SQLite rejects is the user's FTS5 query.
-            raise SearchQueryError(
-                f"cannot parse search query {query!r} ({exc}); quote phrases and special "
-                f"characters, e.g. '\"{query.replace(chr(34), '')}\"'"
-            ) from exc
-        return [SearchHit(*row) for row in rows]
+        """Ranked full-text search (see `pipelines.index.research` for every filter)."""
+        selection = Selection(query, outlets=(outlet,) if outlet else (), since=since,
+                              until=until)
+        return research.search(self.conn, selection, limit).hits
 
     def article(self, key: str | int) -> dict[str, Any] | None:
         """An article row (joined with its capture pointer) by id or URL."""
@@ -689,4 +679,5 @@ _ARTICLE_COLUMNS = {
     "capture_id", "url", "canonical_url", "outlet", "title", "author", "editor", "source",
     "published_at", "date_source", "pages", "language", "description", "tags", "text",
     "word_count", "relevance", "cluster_id", "extracted_with", "indexed_at", "text_digest",
+    "published_day", "title_stems", "text_stems",
 }

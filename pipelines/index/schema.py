@@ -182,6 +182,36 @@ def m005_reports_skipped_once(db: Database) -> None:
     db["skipped"].create_index(["run_id", "url", "reason"], unique=True)
 
 
+@migrations()
+def m006_research(db: Database) -> None:
+    """What researchers count and search by: `published_day`, the outlet's own calendar day
+    (`published_at` keeps the outlet's offset, so its first ten characters), and every
+    word's Sastrawi stem beside title and text, indexed by FTS5 with them, so "rusuh" finds
+    "kerusuhan" while exact words and phrases stay searchable."""
+    from pipelines.stemming import stemmed
+
+    for column in ("published_day", "title_stems", "text_stems"):
+        db["articles"].add_column(column, str)
+    db["article_pages"].add_column("stems", str)
+    db.execute("UPDATE articles SET published_day = substr(published_at, 1, 10)"
+               " WHERE published_at IS NOT NULL")
+    for table, pk, columns in (("articles", "id", ("title", "text")),
+                               ("article_pages", "rowid", ("text",))):
+        rows = db.execute(f"SELECT {pk}, {', '.join(columns)} FROM {table}").fetchall()
+        target = ("title_stems", "text_stems") if table == "articles" else ("stems",)
+        db.conn.executemany(
+            f"UPDATE {table} SET {', '.join(f'{t}=?' for t in target)} WHERE {pk}=?",
+            [[stemmed(value) for value in row[1:]] + [row[0]] for row in rows])
+    db["articles"].create_index(["published_day", "outlet"])
+    db["articles"].disable_fts()
+    db["articles"].enable_fts(list(FTS_COLUMNS), create_triggers=True,
+                              tokenize="unicode61 remove_diacritics 2")
+
+
+# The columns of `articles_fts`, in order: bm25 weights and snippets refer to them by index.
+FTS_COLUMNS = ("title", "text", "title_stems", "text_stems")
+
+
 def apply(db: Database) -> None:
     """Bring `db` to the current schema (a no-op when it is there)."""
     migrations.apply(db)
