@@ -15,6 +15,8 @@ WORD = re.compile(r"[a-z0-9]+")  # a token of folded text, as FTS5's unicode61 s
 
 def fold(text: str) -> str:
     """Lower case without accents: "Qañtar" and "qantar" are one word."""
+    if text.isascii():  # most Indonesian text: nothing to decompose
+        return text.lower()
     text = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in text if not unicodedata.combining(c))
 

@@ -11,6 +11,7 @@ import sqlite3
 import pytest
 import sqlite_utils
 
+from pipelines.export import write_export
 from pipelines.extract import Article
 from pipelines.index import Index, SearchQueryError, open_readonly, research, schema
 from pipelines.index.fts import build
@@ -130,11 +131,19 @@ def test_timeline_per_week_and_month_per_outlet(small):
     assert [(c.period, c.articles) for c in months] == [("2022-01", 2)]
 
 
-def test_export_carries_every_field_and_the_warc_pointer(small):
-    rows = list(research.export(small, Selection()))
+def test_export_carries_every_field_and_the_warc_pointer(small, tmp_path):
+    target = tmp_path / "all.jsonl"
+    assert write_export(small, Selection(), "jsonl", target) == 4
+    rows = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 4 and list(rows[0]) == list(research.EXPORT_COLUMNS)
     assert all(r["warc_file"] and r["record_id"] and r["crawl"] for r in rows)
-    assert rows[0]["text"].startswith("Kerusuhan meluas")
+    assert rows[0]["text"].startswith("Kerusuhan meluas") and rows[0]["tags"] == []
+    assert write_export(small, Selection("almaty"), "csv", tmp_path / "a.csv") == 2
+    written = list(csv.DictReader((tmp_path / "a.csv").open(encoding="utf-8")))
+    assert [r["url"] for r in written] == ["http://a.test/1", "http://c.test/4"]
+    assert written[0]["published_day"] == "2022-01-05"
+    assert write_export(small, Selection("nothing_like_it"), "parquet", tmp_path / "e.pq") == 0
+    assert not list(tmp_path.glob("*.partial"))
 
 
 def test_an_index_from_before_the_stems_gets_them(tmp_path):

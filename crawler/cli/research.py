@@ -154,27 +154,18 @@ def export(query: str | None, archive: Path, fmt: str, output: Path | None,
     if fmt == "parquet" and output is None:
         raise fail("parquet is a binary format: give a file with --output")
     with research_index(archive) as conn:
-        total = research.count(conn, chosen)
-        rows = research.export(conn, chosen)
         try:
-            written = _write_with_progress(rows, total, fmt, output, write_export)
+            if sys.stderr.isatty():
+                total = research.count(conn, chosen)
+                with click.progressbar(length=total, label="exporting",
+                                       file=sys.stderr) as bar:
+                    written = write_export(conn, chosen, fmt, output, bar.update)
+            else:
+                written = write_export(conn, chosen, fmt, output)
         except ExportError as exc:
             raise fail(str(exc)) from exc
     where = f" to {output}" if output else ""
     click.echo(f"exported {written} articles{where} ({fmt})", err=True)
-
-
-def _write_with_progress(rows: Iterator[dict[str, Any]], total: int, fmt: str,
-                         output: Path | None, write: Any) -> int:
-    """Write the export, with a progress bar when standard error is a terminal."""
-    if not sys.stderr.isatty():
-        return write(rows, fmt, output)
-    with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
-        def counted() -> Iterator[dict[str, Any]]:
-            for row in rows:
-                bar.update(1)
-                yield row
-        return write(counted(), fmt, output)
 
 
 @cli.command()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -177,22 +176,23 @@ def count(conn: sqlite3.Connection, selection: Selection) -> int:
                 selection.query).fetchone()[0]
 
 
-def export(conn: sqlite3.Connection, selection: Selection) -> Iterator[dict[str, Any]]:
-    """Every selected article with all its fields (EXPORT_COLUMNS), in id order, streamed:
-    memory stays flat whatever the size of the selection."""
+def export(conn: sqlite3.Connection, selection: Selection, *, as_json: bool = False
+           ) -> sqlite3.Cursor:
+    """Every selected article with all its fields (EXPORT_COLUMNS, `tags` as JSON text),
+    in id order, as a cursor to read in batches: memory stays flat at any size. With
+    `as_json`, each row is one JSON object, built by SQLite (a JSON Lines line)."""
     where, params = _where(selection, _terms(conn, selection))
     clause = f" WHERE {' AND '.join(where)}" if where else ""
-    columns = ", ".join(f"{_EXPORT_SQL.get(c, 'a.' + c)} AS {c}" for c in EXPORT_COLUMNS)
-    cursor = _run(conn,
-                  f"SELECT {columns} FROM articles a LEFT JOIN captures c ON c.id = a.capture_id"
-                  f" LEFT JOIN runs r ON r.id = c.run_id{clause} ORDER BY a.id", params,
-                  selection.query)
-    names = [d[0] for d in cursor.description]
-    while batch := cursor.fetchmany(1000):
-        for row in batch:
-            out = dict(zip(names, row, strict=True))
-            out["tags"] = json.loads(out["tags"]) if out["tags"] else []
-            yield out
+    expressions = {c: _EXPORT_SQL.get(c, "a." + c) for c in EXPORT_COLUMNS}
+    if as_json:
+        expressions["tags"] = "json(coalesce(a.tags, '[]'))"
+        columns = "json_object(" + ", ".join(f"'{c}', {e}" for c, e in expressions.items()) + ")"
+    else:
+        columns = ", ".join(f"{e} AS {c}" for c, e in expressions.items())
+    return _run(conn,
+                f"SELECT {columns} FROM articles a LEFT JOIN captures c ON c.id = a.capture_id"
+                f" LEFT JOIN runs r ON r.id = c.run_id{clause} ORDER BY a.id", params,
+                selection.query)
 
 
 _EXPORT_SQL = {
