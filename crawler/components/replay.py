@@ -55,9 +55,11 @@ async def resume_requests(spider: CoverageSpider, archive: CrawlArchive
         spider.frontier.requeued(row["key"])
         if capture is None:  # never fetched (or not all the way): ask for it now
             stats.inc_value("liputan/resume/requeued")
+            # Through the dupefilter like any request (this process's is empty): a
+            # redirect that lands on a URL another row asks for is then fetched once.
             yield Request(url, callback=getattr(spider, row["callback"] or "parse"),
                           errback=spider.on_error, priority=int(row["priority"] or 0),
-                          meta=meta, dont_filter=True)
+                          meta=meta)
             continue
         response = _response(archive, capture, meta)
         if response is None:
