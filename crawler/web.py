@@ -10,8 +10,11 @@ it at the same time (WAL), and the UI only reads.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -19,10 +22,23 @@ if TYPE_CHECKING:
 DATABASE = "index"  # Datasette names a database after its file: archive/index.db
 TEMPLATES = Path(__file__).with_name("web_templates")
 PLUGIN_NAME = "liputan"
+COVERAGE_PATH = "/-/liputan/coverage"  # the chart (crawler/webplugin.py)
 
 # Tables a researcher never needs (still reachable by URL, listed under "hidden tables").
 HIDDEN = ("_sqlite_migrations", "frontier", "articles_fts", "articles_fts_config",
           "articles_fts_data", "articles_fts_docsize", "articles_fts_idx")
+
+
+# The articles table as researchers read it (the links of our pages open it so): the full
+# row, text and all, is one click away on each article's own page.
+READING_COLUMNS = ("published_at", "outlet", "title", "author", "language", "word_count",
+                   "relevance", "url")
+
+
+def articles_path(filters: Iterable[tuple[str, str]] = ()) -> str:
+    """The path of the articles table in its reading columns, with these filters."""
+    return f"/{DATABASE}/articles?" + urlencode(
+        [*(("_col", c) for c in READING_COLUMNS), *filters])
 
 
 def local_day(columns: set[str]) -> str:
@@ -46,8 +62,9 @@ _TABLES: dict[str, dict[str, Any]] = {
         "description_html": "One row per story: the newest version of its text and metadata,"
                             " as extracted from its archived page. Search covers title and"
                             " text; <em>archived</em> next to a URL shows the archived HTTP"
-                            " response. See also the <a href=\"/-/liputan/coverage\">coverage"
-                            " over time</a> chart.",
+                            f" response. <a href=\"{escape(articles_path())}\">Fewer"
+                            f" columns</a>, for reading; the <a href=\"{COVERAGE_PATH}\">"
+                            "coverage over time</a> chart.",
         "columns": {
             "id": "Article id (`liputan show ID`).",
             "capture_id": "The capture (archived HTTP response) the text was extracted from.",
@@ -129,7 +146,7 @@ _TABLES: dict[str, dict[str, Any]] = {
         "units": {"warc_offset": "byte", "warc_length": "byte"},
         "facets": ["run_id", "status", "record_type"],
         "sort_desc": "id",
-        "label_column": "url",
+        "label_column": "fetched_at",
     },
     "article_pages": {
         "description": "The pages of multi-page stories, each with its own capture.",
@@ -214,7 +231,7 @@ def canned_queries(day: str) -> dict[str, dict[str, Any]]:
         "coverage_per_day": {
             "title": "Coverage per day and outlet",
             "description": "Articles per local day of publication and outlet (leave outlet"
-                           " empty for every outlet). The chart: /-/liputan/coverage.",
+                           f" empty for every outlet). The chart: {COVERAGE_PATH}.",
             "sql": f"SELECT {day} AS day, outlet, count(*) AS articles FROM articles"
                    " WHERE published_at IS NOT NULL AND (:outlet = '' OR outlet = :outlet)"
                    " GROUP BY 1, 2 ORDER BY 1 DESC, 2",
@@ -271,15 +288,14 @@ def metadata(archive: Path, columns: set[str]) -> dict[str, Any]:
                               for f in articles["facets"]]
     for name in HIDDEN:
         tables[name] = {"hidden": True}
-    coverage = "/-/liputan/coverage"
     return {
         "title": "Liputan",
         "description_html": (
             "The index of a Liputan archive of Indonesian news coverage: every article"
             " extracted from the archived pages, searchable, with the runs that crawled them"
-            " and a pointer to each page's WARC record. Start with the <a href=\"/index/"
-            f"articles\">articles</a> or the <a href=\"{coverage}\">coverage over time</a>"
-            " chart. Read-only: nothing here changes the archive."),
+            " and a pointer to each page's WARC record. Start with the <a href=\""
+            f"{escape(articles_path())}\">articles</a> or the <a href=\"{COVERAGE_PATH}\">"
+            "coverage over time</a> chart. Read-only: nothing here changes the archive."),
         "databases": {
             DATABASE: {
                 "description": "The archive's index (archive/index.db), derived from its WARC"
@@ -293,7 +309,7 @@ def metadata(archive: Path, columns: set[str]) -> dict[str, Any]:
 
 
 SETTINGS = {
-    "truncate_cells_html": 300,  # article texts: a line in the table, whole on the row page
+    "truncate_cells_html": 200,  # article texts: a snippet in the table, whole on the row page
     "facet_time_limit_ms": 1000,  # facets over a large index: counts, not a timeout
     "sql_time_limit_ms": 5000,
     "allow_download": False,

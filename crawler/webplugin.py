@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.facets import Facet
@@ -25,9 +24,8 @@ from datasette.utils.asgi import BadRequest, NotFound, Response
 from markupsafe import Markup, escape
 
 from crawler import webchart
-from crawler.web import DATABASE, PLUGIN_NAME, local_day
+from crawler.web import COVERAGE_PATH, DATABASE, PLUGIN_NAME, articles_path, local_day
 
-COVERAGE_PATH = "/-/liputan/coverage"
 RECORD_PATH = "/-/liputan/record/{}"  # an article's archived response
 CAPTURE_PATH = "/-/liputan/capture/{}"  # any capture's archived response
 SHOWN_BYTES = 1_000_000  # a body longer than this is cut (`liputan show --raw` prints it all)
@@ -46,7 +44,7 @@ def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
 @hookimpl
 def register_routes(datasette: Any) -> list[tuple[str, Any]]:
     return [
-        (r"^/-/liputan/coverage$", coverage_page),
+        (rf"^{COVERAGE_PATH}$", coverage_page),
         (r"^/-/liputan/record/(?P<article_id>[0-9]+)$", article_record_page),
         (r"^/-/liputan/capture/(?P<capture_id>[0-9]+)$", capture_record_page),
     ]
@@ -86,21 +84,28 @@ def render_cell(row: Any, value: Any, column: str, table: str | None, database: 
         row_url = datasette.urls.row(DATABASE, "articles", str(value))
         record = datasette.urls.path(RECORD_PATH.format(value))
         return Markup(f'<a href="{escape(row_url)}">{value}</a>'
-                      f' <a class="liputan-record" href="{escape(record)}">archived</a>')
+                      f' <a class="liputan-record" href="{escape(record)}"{_BADGE}>archived</a>')
     return None
 
 
 @hookimpl
 def menu_links(datasette: Any, actor: Any, request: Any) -> list[dict[str, str]]:
-    return [{"href": datasette.urls.path(COVERAGE_PATH), "label": "Coverage over time"}]
+    return [{"href": datasette.urls.path(articles_path()), "label": "Articles"},
+            {"href": datasette.urls.path(COVERAGE_PATH), "label": "Coverage over time"}]
 
 
 @hookimpl
 def table_actions(datasette: Any, actor: Any, database: str, table: str,
                   request: Any) -> list[dict[str, str]]:
     if database == DATABASE and table == "articles":
-        return [{"href": datasette.urls.path(COVERAGE_PATH), "label": "Coverage over time"}]
+        return [{"href": datasette.urls.path(articles_path()), "label": "Articles"},
+            {"href": datasette.urls.path(COVERAGE_PATH), "label": "Coverage over time"}]
     return []
+
+
+# A small outlined label: the link to the record, told apart from the URL beside it.
+_BADGE = (' style="white-space: nowrap; font-size: 85%; border: 1px solid currentColor;'
+          ' border-radius: 3px; padding: 0 3px"')
 
 
 def _key(row: Any, name: str) -> Any:
@@ -114,7 +119,7 @@ def _with_record_link(datasette: Any, url: str, record_path: str) -> Markup:
     record = datasette.urls.path(record_path)
     link = (f'<a href="{escape(url)}">{escape(url)}</a>' if url.startswith(("http://",
             "https://")) else str(escape(url)))
-    return Markup(f'{link} <a class="liputan-record" href="{escape(record)}"'
+    return Markup(f'{link}<br><a class="liputan-record" href="{escape(record)}"{_BADGE}'
                   ' title="The HTTP response as archived in the WARC file">archived</a>')
 
 
@@ -242,14 +247,14 @@ async def coverage_page(datasette: Any, request: Any) -> Response:
     buckets = webchart.calendar(every_day, by)
     binned = {name: webchart.count_by_bucket(c, by) for name, c in per_outlet.items()}
     total = sum((c for c in binned.values()), start=Counter())
-    articles_url = datasette.urls.table(DATABASE, "articles")
+    articles_url = datasette.urls.path(articles_path())
 
     def href_for(name: str) -> Any:
         def href(start: date) -> str:
             args = _bucket_filter(start, by)
             if name:
                 args.append(("outlet", name))
-            return f"{articles_url}?{urlencode(args)}"
+            return datasette.urls.path(articles_path(args))
         return href
 
     charts = []
