@@ -43,9 +43,10 @@ def articles_path(filters: Iterable[tuple[str, str]] = ()) -> str:
 
 def local_day(columns: set[str]) -> str:
     """SQL for an article's local day of publication (YYYY-MM-DD as the outlet dated it,
-    its UTC offset kept): the `published_day` column where the index has it, else the
-    first ten characters of `published_at`, which is the same day."""
-    return "published_day" if "published_day" in columns else "substr(published_at, 1, 10)"
+    its UTC offset kept): the `published_day` column where the index has it (a migration
+    adds it), else the first ten characters of `published_at`, which is the same day."""
+    first_ten = "substr(published_at, 1, 10)"
+    return f"coalesce(published_day, {first_ten})" if "published_day" in columns else first_ten
 
 
 def article_columns(path: Path) -> set[str]:

@@ -342,9 +342,33 @@ def test_the_metadata_uses_published_day_once_the_index_has_it(tmp_path):
 
     later = metadata(tmp_path, {"id", "published_at", "published_day"})
     assert "published_day" in later["databases"]["index"]["tables"]["articles"]["facets"]
-    assert local_day({"published_day"}) == "published_day"
+    day = local_day({"published_day"})
+    assert day == "coalesce(published_day, substr(published_at, 1, 10))"
     assert later["databases"]["index"]["queries"]["coverage_per_day"]["sql"].startswith(
-        "SELECT published_day AS day")
+        f"SELECT {day} AS day")
+
+
+def test_an_index_with_published_day_is_served_by_that_column(crawled, tmp_path_factory):
+    """The migration that adds `published_day` (the local day, as a column) comes from
+    another branch: once an index has it, facet, chart and queries read it."""
+    archive = copy_archive(crawled, tmp_path_factory, "published_day")
+    conn = sqlite3.connect(archive / "index.db", isolation_level=None)
+    conn.execute("ALTER TABLE articles ADD COLUMN published_day TEXT")
+    conn.execute("UPDATE articles SET published_day = substr(published_at, 1, 10)")
+    conn.close()
+    server = serve(archive)
+    try:
+        facets = json.loads(server.get("/index/articles.json?_extra=facet_results"))
+        days = query(archive, "SELECT published_day, count(*) FROM articles GROUP BY 1"
+                     " ORDER BY 2 DESC, 1 LIMIT 1")
+        facet = facets["facet_results"]["published_day"]
+        assert facet["type"] == "column" and facet["results"][0]["count"] == days[0][1]
+        per_day = server.rows("/index/coverage_per_day.json")
+        assert sum(r["articles"] for r in per_day) == query(
+            archive, "SELECT count(*) FROM articles WHERE published_at IS NOT NULL")[0][0]
+        assert b'class="bar"' in server.get("/-/liputan/coverage")
+    finally:
+        server.stop()
 
 
 def test_bar_chart_draws_a_bar_per_non_empty_bucket():
