@@ -90,7 +90,6 @@ async def coverage_page(datasette: Any, request: Any) -> Response:
         "articles_url": articles_url,
         "query_url": datasette.urls.query(DATABASE, "coverage_per_day"),
         "coverage_path": datasette.urls.path(COVERAGE_PATH),
-        "local_day_column": day,
     }
     html = await datasette.render_template("liputan_coverage.html", context, request=request)
     return Response.html(html)
