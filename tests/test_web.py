@@ -47,10 +47,13 @@ class Served:
         return json.loads(self.get(path + ("&" if "?" in path else "?") + "_shape=array"))
 
     def stop(self) -> tuple[str, str]:
-        """Ctrl-C, as a person stops it: returns what it printed."""
+        """Ctrl-C, as a person stops it: returns what it printed (killed if it hangs)."""
         self.process.send_signal(signal.SIGINT)
-        out, err = self.process.communicate(timeout=20)
-        return out, err
+        try:
+            return self.process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.communicate()
 
 
 def serve(archive: Path, *args: str) -> Served:
@@ -292,12 +295,14 @@ def test_serve_reads_only_and_stops_on_ctrl_c_in_one_line(crawled, tmp_path_fact
     archive = copy_archive(crawled, tmp_path_factory, "readonly")
     before = hashlib.sha256((archive / "index.db").read_bytes()).hexdigest()
     server = serve(archive)
-    for path in ("/", "/index/articles?_search=Kazakhstan", "/-/liputan/coverage",
-                 "/-/liputan/record/1", "/index/coverage_per_run"):
-        assert server.get(path)
-    with pytest.raises(urllib.error.HTTPError):
-        server.get("/-/liputan/record/999999")
-    out, err = server.stop()
+    try:
+        for path in ("/", "/index/articles?_search=Kazakhstan", "/-/liputan/coverage",
+                     "/-/liputan/record/1", "/index/coverage_per_run"):
+            assert server.get(path)
+        with pytest.raises(urllib.error.HTTPError):
+            server.get("/-/liputan/record/999999")
+    finally:
+        out, err = server.stop()
     assert server.process.returncode == 0, err
     assert f"read-only at {server.url}/" in server.banner
     assert out.strip() == "Stopped." and not err.strip(), out + err  # a 404 said nothing
