@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 # Debian packages the test suite uses (command:package).
-DEBIAN_DEPS := wget:wget
+DEBIAN_DEPS := wget:wget chromium:chromium
 
 .PHONY: install demo test lint system-deps bench clean
 

@@ -2,7 +2,7 @@
 
 This module holds the group and what every command shares; the commands live by the user
 they serve: crawl.py (crawling), schedule.py (recurring crawls), research.py (searching),
-archive.py (upkeep), runs.py (the run history and reports).
+archive.py (upkeep), runs.py (the run history and reports), serve.py (the web UI).
 """
 
 from __future__ import annotations
@@ -127,4 +127,5 @@ from crawler.cli import history as _history  # noqa: E402, F401
 from crawler.cli import research as _research  # noqa: E402, F401
 from crawler.cli import runs as _runs  # noqa: E402, F401
 from crawler.cli import schedule as _schedule  # noqa: E402, F401
+from crawler.cli import serve as _serve  # noqa: E402, F401
 
