@@ -41,14 +41,6 @@ def articles_path(filters: Iterable[tuple[str, str]] = ()) -> str:
         [*(("_col", c) for c in READING_COLUMNS), *filters])
 
 
-def local_day(columns: set[str]) -> str:
-    """SQL for an article's local day of publication (YYYY-MM-DD as the outlet dated it,
-    its UTC offset kept): the `published_day` column where the index has it (a migration
-    adds it), else the first ten characters of `published_at`, which is the same day."""
-    first_ten = "substr(published_at, 1, 10)"
-    return f"coalesce(published_day, {first_ten})" if "published_day" in columns else first_ten
-
-
 def article_columns(path: Path) -> set[str]:
     """The columns of the index's `articles` table, read without writing anything."""
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
@@ -95,7 +87,7 @@ _TABLES: dict[str, dict[str, Any]] = {
             "title_stems": "Stemmed title (Sastrawi), for search.",
             "text_stems": "Stemmed text (Sastrawi), for search.",
         },
-        "facets": ["outlet", {"local_day": "published_at"}, "language", "author",
+        "facets": ["outlet", "published_day", "language", "author",
                    {"run": "id"}],
         "sort_desc": "published_at",
         "fts_table": "articles_fts",
@@ -225,16 +217,15 @@ _TABLES: dict[str, dict[str, Any]] = {
 }
 
 
-def canned_queries(day: str) -> dict[str, dict[str, Any]]:
-    """The questions researchers ask most, as named queries; `day` is the SQL of an
-    article's local day (see `local_day`)."""
+def canned_queries() -> dict[str, dict[str, Any]]:
+    """The questions researchers ask most, as named queries."""
     return {
         "coverage_per_day": {
             "title": "Coverage per day and outlet",
             "description": "Articles per local day of publication and outlet (leave outlet"
                            f" empty for every outlet). The chart: {COVERAGE_PATH}.",
-            "sql": f"SELECT {day} AS day, outlet, count(*) AS articles FROM articles"
-                   " WHERE published_at IS NOT NULL AND (:outlet = '' OR outlet = :outlet)"
+            "sql": "SELECT published_day AS day, outlet, count(*) AS articles FROM articles"
+                   " WHERE published_day IS NOT NULL AND (:outlet = '' OR outlet = :outlet)"
                    " GROUP BY 1, 2 ORDER BY 1 DESC, 2",
         },
         "coverage_per_run": {
@@ -284,9 +275,6 @@ def metadata(archive: Path, columns: set[str]) -> dict[str, Any]:
     tables = {name: {**spec, "columns": dict(spec["columns"])} for name, spec in _TABLES.items()}
     articles = tables["articles"]
     articles["columns"] = {k: v for k, v in articles["columns"].items() if k in columns}
-    if "published_day" in columns:  # the index has the column: a plain facet on it
-        articles["facets"] = [f if f != {"local_day": "published_at"} else "published_day"
-                              for f in articles["facets"]]
     for name in HIDDEN:
         tables[name] = {"hidden": True}
     return {
@@ -302,7 +290,7 @@ def metadata(archive: Path, columns: set[str]) -> dict[str, Any]:
                 "description": "The archive's index (archive/index.db), derived from its WARC"
                                " files.",
                 "tables": tables,
-                "queries": canned_queries(local_day(columns)),
+                "queries": canned_queries(),
             },
         },
         "plugins": {PLUGIN_NAME: {"archive": str(archive)}},

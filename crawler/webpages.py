@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from datasette.utils.asgi import BadRequest, NotFound, Response
 from markupsafe import Markup
 
-from crawler import webchart
-from crawler.web import COVERAGE_PATH, DATABASE, PLUGIN_NAME, articles_path, local_day
+from crawler.web import COVERAGE_PATH, DATABASE, PLUGIN_NAME, articles_path
+from pipelines import chart
+from pipelines.index import research
+from pipelines.index.research import PERIODS, Selection
 
 RECORD_PATH = "/-/liputan/record/{}"  # an article's archived response
 CAPTURE_PATH = "/-/liputan/capture/{}"  # any capture's archived response
@@ -31,63 +32,61 @@ RECORD_POLICY = ("default-src 'self'; script-src 'none'; object-src 'none'; fram
 
 # -- the coverage chart --------------------------------------------------------------------
 async def coverage_page(datasette: Any, request: Any) -> Response:
-    """Articles per local day (week, month) of publication, all outlets and each outlet."""
+    """Articles per local day (week, month) of publication, all outlets and each outlet:
+    the counts `liputan timeline` gives (pipelines.index.research), drawn as SVG."""
     db = datasette.get_database(DATABASE)
-    day = local_day(set(await db.table_columns("articles")))
     outlet = request.args.get("outlet") or ""
-    where, params = "", {}
-    if outlet:
-        where, params = " AND outlet = :outlet", {"outlet": outlet}
-    rows = await db.execute(
-        f"SELECT {day} AS day, coalesce(outlet, '') AS outlet, count(*) AS n FROM articles"
-        f" WHERE published_at IS NOT NULL{where} GROUP BY 1, 2", params)
-    undated = (await db.execute(
-        f"SELECT count(*) FROM articles WHERE published_at IS NULL{where}", params)).first()[0]
+    chosen = Selection(outlets=(outlet,) if outlet else ())
+    by = request.args.get("by") or ""
+    if by and by not in PERIODS:
+        raise BadRequest(f"by= takes one of {', '.join(PERIODS)}")
+
+    def count(conn: Any) -> tuple[list[research.Count], int, str]:
+        period = by or "day"
+        counts = research.timeline(conn, chosen, period)
+        if not by and counts:
+            span = (date.fromisoformat(counts[-1].period)
+                    - date.fromisoformat(counts[0].period)).days
+            period = chart.default_period(span)
+            if period != "day":
+                counts = research.timeline(conn, chosen, period)
+        return counts, research.undated(conn, chosen), period
+
+    counts, undated, by = await db.execute_fn(count)
     outlets = [r[0] for r in await db.execute(
         "SELECT DISTINCT outlet FROM articles WHERE outlet IS NOT NULL ORDER BY outlet")]
-    per_outlet: dict[str, dict[date, int]] = {}
-    for row in rows:
-        parsed = webchart.parse_day(row["day"])
-        if parsed is None:
-            undated += row["n"]
-            continue
-        counts = per_outlet.setdefault(row["outlet"], {})
-        counts[parsed] = counts.get(parsed, 0) + row["n"]
-    every_day = {d for counts in per_outlet.values() for d in counts}
-    by = request.args.get("by") or webchart.default_bucket(every_day)
-    if by not in webchart.BUCKETS:
-        raise BadRequest(f"by= takes one of {', '.join(webchart.BUCKETS)}")
-    buckets = webchart.calendar(every_day, by)
-    binned = {name: webchart.count_by_bucket(c, by) for name, c in per_outlet.items()}
-    total = sum((c for c in binned.values()), start=Counter())
-    articles_url = datasette.urls.path(articles_path())
+    periods = list(dict.fromkeys(c.period for c in counts))
+    binned: dict[str, dict[str, int]] = {}
+    for c in counts:
+        binned.setdefault(c.outlet or "", {})[c.period] = c.articles
+    total = {p: sum(b.get(p, 0) for b in binned.values()) for p in periods}
 
     def href_for(name: str) -> Any:
-        def href(start: date) -> str:
-            args = _bucket_filter(start, by)
+        def href(period: str) -> str:
+            args = _period_filter(period, by)
             if name:
                 args.append(("outlet", name))
             return datasette.urls.path(articles_path(args))
         return href
 
     charts = []
-    if buckets:
-        title = outlet or "All outlets"
-        charts.append(Markup(webchart.bar_chart(total, buckets, by, peak=max(total.values()),
-                                                title=title, href=href_for(outlet))))
+    if periods:
+        charts.append(Markup(chart.bar_chart(total, periods, by, peak=max(total.values()),
+                                                title=outlet or "All outlets",
+                                                href=href_for(outlet))))
         if not outlet and len(binned) > 1:
-            # Each outlet on one scale, the busiest outlet's busiest bucket, to compare.
-            peak = max(max(c.values()) for c in binned.values())
+            # Each outlet on one scale, the busiest outlet's busiest period, to compare.
+            peak = max(max(b.values()) for b in binned.values())
             for name in sorted(binned):
-                charts.append(Markup(webchart.bar_chart(
-                    binned[name], buckets, by, peak=peak, title=name or "(no outlet)",
+                charts.append(Markup(chart.bar_chart(
+                    binned[name], periods, by, peak=peak, title=name or "(no outlet)",
                     href=href_for(name))))
     context = {
         "charts": charts, "outlet": outlet, "outlets": outlets, "by": by,
-        "buckets": webchart.BUCKETS, "undated": undated,
-        "total": sum(total.values()), "first": buckets[0] if buckets else None,
-        "last": buckets[-1] if buckets else None,
-        "articles_url": articles_url,
+        "buckets": PERIODS, "undated": undated,
+        "total": sum(total.values()), "first": periods[0] if periods else None,
+        "last": periods[-1] if periods else None,
+        "articles_url": datasette.urls.path(articles_path()),
         "query_url": datasette.urls.query(DATABASE, "coverage_per_day"),
         "coverage_path": datasette.urls.path(COVERAGE_PATH),
     }
@@ -95,15 +94,14 @@ async def coverage_page(datasette: Any, request: Any) -> Response:
     return Response.html(html)
 
 
-def _bucket_filter(start: date, by: str) -> list[tuple[str, str]]:
-    """The articles table's filter for one bucket, on published_at (local time, so its
-    text sorts by local day)."""
+def _period_filter(period: str, by: str) -> list[tuple[str, str]]:
+    """The articles table's filter for one period, on the local day."""
     if by == "day":
-        return [("published_at__startswith", start.isoformat())]
+        return [("published_day", period)]
     if by == "month":
-        return [("published_at__startswith", start.strftime("%Y-%m-"))]
-    end = webchart.next_bucket(start, by)
-    return [("published_at__gte", start.isoformat()), ("published_at__lt", end.isoformat())]
+        return [("published_day__startswith", period + "-")]
+    end = date.fromisoformat(period) + timedelta(days=7)
+    return [("published_day__gte", period), ("published_day__lt", end.isoformat())]
 
 
 # -- archived records ----------------------------------------------------------------------

@@ -37,7 +37,7 @@ def register_routes(datasette: Any) -> list[tuple[str, Any]]:
 
 @hookimpl
 def register_facet_classes() -> list[type[Facet]]:
-    return [LocalDayFacet, RunFacet]
+    return [RunFacet]
 
 
 @hookimpl
@@ -160,23 +160,6 @@ class _ValueFacet(Facet):
                 "truncated": len(rows.rows) > size,
             })
         return results, timed_out
-
-
-class LocalDayFacet(_ValueFacet):
-    """Articles per local day of publication: the first ten characters of a column holding
-    the outlet's own time (published_at), not the UTC day Datasette's date facet counts."""
-
-    type = "local_day"
-    name = "published_day"  # the column's name once the index has it (a migration adds it)
-
-    def sql_for(self, column: str, limit: int) -> str:
-        col = escape_sqlite(column)
-        return (f"SELECT substr({col}, 1, 10) AS value, count(*) AS count FROM ({self.sql})"
-                f" WHERE {col} IS NOT NULL GROUP BY value ORDER BY count DESC, value DESC"
-                f" LIMIT {limit}")
-
-    def arg_for(self, column: str) -> str:
-        return f"{column}__startswith"
 
 
 class RunFacet(_ValueFacet):

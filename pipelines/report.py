@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import html
 import json
-import math
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
+from pipelines import chart
 from pipelines.check import CheckReport, check_digests
 from pipelines.index import Index
+from pipelines.index.research import periods_between
 from pipelines.runs import IS_FAILED, IS_PAGE, run_rows
 from pipelines.warc import resolve_warc_path
 
@@ -30,7 +31,6 @@ GATES = ("language", "window", "topic")  # the report's columns; others count as
 OUTLET_COLUMNS = ("discovered", "fetched", "failures", "archived", "indexed", "rejected",
                   "robots_blocked", "budget_dropped", "new_records", "revisits")
 LISTED = 500  # failed fetches shown in the table and the HTML (JSON has every one)
-CALENDAR_DAYS = 400  # a chart spanning more days shows only the days with articles
 
 
 class ReportError(LookupError):
@@ -315,41 +315,19 @@ def render_html(report: dict[str, Any]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _calendar(days: list[dict[str, Any]]) -> list[tuple[str, int]]:
-    """Every day from the first to the last (zeros between), or only the days with
-    articles when the span is too long to chart or a day is not a date."""
-    found = [(row["day"], row["articles"]) for row in days]
-    try:
-        first, last = date.fromisoformat(found[0][0]), date.fromisoformat(found[-1][0])
-    except (IndexError, ValueError):
-        return found
-    if (last - first).days >= CALENDAR_DAYS:
-        return found
-    counts = dict(found)
-    span = (first + timedelta(days=n) for n in range((last - first).days + 1))
-    return [(day.isoformat(), counts.get(day.isoformat(), 0)) for day in span]
-
-
 def _day_chart(report: dict[str, Any]) -> str:
-    days = _calendar(report["published_days"])
+    """Articles per published day as the web UI draws them (pipelines/chart.py): every day
+    from the first to the last."""
     undated = report["undated_articles"]
     note = f"<p>{undated:,} articles without a date.</p>" if undated else ""
-    if not days:
+    found = {}
+    for row in report["published_days"]:
+        try:
+            found[date.fromisoformat(row["day"]).isoformat()] = row["articles"]
+        except ValueError:  # not a date: counted with the undated
+            note += f"<p>{row['articles']:,} articles dated {row['day']!r}.</p>"
+    if not found:
         return "<p>No dated articles.</p>" + note
-    bar, height, top, bottom = 14, 160, 16, 34
-    peak = max(n for _, n in days) or 1
-    width = max(240, bar * len(days) + 40)
-    label_every = max(1, math.ceil(len(days) / 12))
-    parts = [f'<svg width="{width}" height="{height + top + bottom}" role="img"'
-             f' aria-label="articles per published day">',
-             f'<text x="0" y="12">at most {peak:,} a day</text>']
-    for i, (day, n) in enumerate(days):
-        h = round(height * n / peak)
-        x = 30 + i * bar
-        parts.append(f'<rect x="{x}" y="{top + height - h}" width="{bar - 2}" height="{h}">'
-                     f"<title>{day}: {n:,}</title></rect>")
-        if i % label_every == 0:
-            parts.append(f'<text x="{x}" y="{top + height + 14}">{day[5:]}</text>')
-    parts.append(f'<text x="30" y="{top + height + 30}">{days[0][0]} to {days[-1][0]}'
-                 "</text></svg>")
-    return "\n".join(parts) + note
+    periods = periods_between(min(found), max(found), "day")
+    return chart.bar_chart(found, periods, "day", peak=max(found.values()),
+                           title="Articles per published day") + note

@@ -20,7 +20,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -173,8 +172,8 @@ def test_facet_clicks_filter_by_outlet_local_day_and_run(served, page):
 
     # The local day: the outlet's own date (WITA for Seroja Pos), not the UTC day.
     page.locator("#facet-published_day a").first.click()
-    page.wait_for_url(re.compile(r"published_at__startswith=\d{4}-\d\d-\d\d"))
-    day = re.search(r"published_at__startswith=([\d-]+)", page.url).group(1)
+    page.wait_for_url(re.compile(r"published_day=\d{4}-\d\d-\d\d"))
+    day = re.search(r"published_day=([\d-]+)", page.url).group(1)
     (n,) = query(served.archive, "SELECT count(*) FROM articles WHERE outlet='Seroja Pos'"
                  " AND substr(published_at, 1, 10)=?", (day,))[0]
     assert shown_count(page) == n > 0
@@ -213,7 +212,7 @@ def test_the_coverage_chart_renders_bars_per_local_day(served, page, tmp_path):
     title = f"{busiest_day}: {busiest:,} article{'s' if busiest != 1 else ''}"
     bar_link = charts.first.locator("a", has=page.locator("title", has_text=title))
     bar_link.first.click()
-    page.wait_for_url(re.compile(rf"published_at__startswith={busiest_day}"))
+    page.wait_for_url(re.compile(rf"published_day={busiest_day}"))
     assert shown_count(page) == busiest
 
 
@@ -334,59 +333,56 @@ def test_only_loopback_hosts_pass_without_a_warning():
 
 
 # -- the parts, without a server -----------------------------------------------------------
-def test_the_metadata_uses_published_day_once_the_index_has_it(tmp_path):
-    from crawler.web import local_day, metadata
+def test_the_metadata_facets_and_counts_by_the_local_day(tmp_path):
+    from crawler.web import metadata
 
-    plain = metadata(tmp_path, {"id", "published_at", "outlet"})
-    tables = plain["databases"]["index"]["tables"]
-    assert {"local_day": "published_at"} in tables["articles"]["facets"]
-    assert "substr(published_at, 1, 10)" in (
-        plain["databases"]["index"]["queries"]["coverage_per_day"]["sql"])
+    served = metadata(tmp_path, {"id", "published_at", "published_day", "outlet"})
+    tables = served["databases"]["index"]["tables"]
+    assert "published_day" in tables["articles"]["facets"]
+    assert served["databases"]["index"]["queries"]["coverage_per_day"]["sql"].startswith(
+        "SELECT published_day AS day")
     assert tables["frontier"] == {"hidden": True} and tables["articles_fts"] == {"hidden": True}
-    assert plain["plugins"]["liputan"]["archive"] == str(tmp_path)
-
-    later = metadata(tmp_path, {"id", "published_at", "published_day"})
-    assert "published_day" in later["databases"]["index"]["tables"]["articles"]["facets"]
-    day = local_day({"published_day"})
-    assert day == "coalesce(published_day, substr(published_at, 1, 10))"
-    assert later["databases"]["index"]["queries"]["coverage_per_day"]["sql"].startswith(
-        f"SELECT {day} AS day")
+    assert served["plugins"]["liputan"]["archive"] == str(tmp_path)
 
 
-def test_an_index_with_published_day_is_served_by_that_column(crawled, tmp_path_factory):
-    """The migration that adds `published_day` (the local day, as a column) comes from
-    another branch: once an index has it, facet, chart and queries read it."""
-    archive = copy_archive(crawled, tmp_path_factory, "published_day")
-    conn = sqlite3.connect(archive / "index.db", isolation_level=None)
-    conn.execute("ALTER TABLE articles ADD COLUMN published_day TEXT")
-    conn.execute("UPDATE articles SET published_day = substr(published_at, 1, 10)")
-    conn.close()
+def test_an_index_from_before_published_day_is_brought_up_to_date(tmp_path):
+    """An index written before the `published_day` column: serving migrates it first, then
+    facet, chart and queries read the column."""
+    import sqlite_utils
+
+    from pipelines.index import schema
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    db = sqlite_utils.Database(archive / "index.db")
+    schema.migrations.apply(db, stop_before="m006_research")
+    db["runs"].insert({"id": 1, "crawl": "old", "kind": "crawl", "status": "finished"})
+    db["captures"].insert({"id": 1, "run_id": 1, "url": "http://a.test/1",
+                           "record_id": "<urn:uuid:1>"})
+    db["articles"].insert({"id": 1, "capture_id": 1, "url": "http://a.test/1", "outlet": "A",
+                           "title": "Kerusuhan", "text": "Kerusuhan di Almaty.",
+                           "published_at": "2022-01-05T23:30:00+07:00"})
+    db.conn.close()
     server = serve(archive)
     try:
         facets = json.loads(server.get("/index/articles.json?_extra=facet_results"))
-        days = query(archive, "SELECT published_day, count(*) FROM articles GROUP BY 1"
-                     " ORDER BY 2 DESC, 1 LIMIT 1")
         facet = facets["facet_results"]["published_day"]
-        assert facet["type"] == "column" and facet["results"][0]["count"] == days[0][1]
-        per_day = server.rows("/index/coverage_per_day.json")
-        assert sum(r["articles"] for r in per_day) == query(
-            archive, "SELECT count(*) FROM articles WHERE published_at IS NOT NULL")[0][0]
+        assert facet["type"] == "column" and facet["results"][0]["value"] == "2022-01-05"
+        assert server.rows("/index/coverage_per_day.json") == [
+            {"day": "2022-01-05", "outlet": "A", "articles": 1}]
         assert b'class="bar"' in server.get("/-/liputan/coverage")
     finally:
         server.stop()
 
 
-def test_bar_chart_draws_a_bar_per_non_empty_bucket():
-    from crawler import webchart
+def test_bar_chart_draws_a_bar_per_non_empty_period():
+    from pipelines import chart as webchart
 
-    counts = {date(2022, 1, 3): 2, date(2022, 1, 5): 1, date(2022, 2, 1): 4}
-    days = webchart.calendar(counts, "day")
-    assert len(days) == 30 and days[0] == date(2022, 1, 3) and days[-1] == date(2022, 2, 1)
-    svg = webchart.bar_chart(counts, days, "day", peak=4, title="A & B",
+    periods = [f"2022-01-{d:02d}" for d in range(3, 32)] + ["2022-02-01"]
+    counts = {"2022-01-03": 2, "2022-01-05": 1, "2022-02-01": 4}
+    svg = webchart.bar_chart(counts, periods, "day", peak=4, title="A & B",
                              href=lambda d: f"/x?d={d}&o=1")
     assert svg.count("<rect") == 3 and "A &amp; B: 7 articles" in svg
     assert 'href="/x?d=2022-01-03&amp;o=1"' in svg and "2022-02-01: 4 articles" in svg
-    weeks = webchart.count_by_bucket(counts, "week")
-    assert weeks == {date(2022, 1, 3): 3, date(2022, 1, 31): 4}
-    assert webchart.calendar(counts, "month") == [date(2022, 1, 1), date(2022, 2, 1)]
-    assert webchart.default_bucket([date(2020, 1, 1), date(2022, 6, 1)]) == "week"
+    assert webchart.default_period(365) == "day" and webchart.default_period(900) == "week"
+    assert webchart.default_period(3000) == "month"

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from crawler.cli import (
+    DEFAULT_ARCHIVE,
     DEMO_CONFIG,
     REPO_ROOT,
     archive_option,
@@ -227,5 +228,10 @@ def demo(archive: Path, query: str) -> None:
     echo_hits_table([asdict(h) for h in hits])
     if not hits:
         raise fail(f"the demo found no article matching {query!r}")
+    where = "" if archive == Path(DEFAULT_ARCHIVE) else f" --archive {archive}"
+    click.echo(f"\nBrowse, search and chart it in your browser: liputan serve{where}"
+               "  (then open http://127.0.0.1:8001/)")
+    click.echo(f"Export it: liputan export{where} --format csv -o demo.csv;"
+               f" counts per day: liputan timeline{where} --chart")
 
 

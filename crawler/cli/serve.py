@@ -41,9 +41,11 @@ def serve(archive: Path, host: str, port: int) -> None:
     import uvicorn
 
     from crawler.web import article_columns, make_datasette
+    from pipelines.index import Index
 
     index = index_path(archive)
     try:
+        Index(index).close()  # an index written by an earlier Liputan gets the current schema
         columns = article_columns(index)
     except sqlite3.Error as exc:
         raise fail(f"{index} is not a readable SQLite index: {exc}") from exc
