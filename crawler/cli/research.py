@@ -122,7 +122,11 @@ def search(query: str, archive: Path, limit: int, fmt: str, **filters: Any) -> N
         result = research.search(conn, chosen, limit)
     emit([asdict(h) for h in result.hits], fmt, echo_hits_table)
     if result.total > len(result.hits):
-        click.echo(f"showing {len(result.hits)} of {result.total} matching articles; raise"
+        total = (f"more than {research.COUNT_CAP:,}" if result.capped
+                 else f"{result.total:,}")
+        ranked = (f", the best of the newest {result.ranked_within:,} matches"
+                  if result.ranked_within else "")
+        click.echo(f"showing {len(result.hits)} of {total} matching articles{ranked}; raise"
                    " --limit, or `liputan export` them all", err=True)
 
 

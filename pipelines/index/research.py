@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from pipelines.index import fts
 from pipelines.index.fts import SearchQueryError
 
+RANK_WINDOW = 5_000  # matches ranked by bm25: the newest this many (see `search`)
+COUNT_CAP = 10_000  # with filters, matches counted up to this many (then "more than")
 # Every column of an exported article, in order: the row, its WARC record and its run.
 EXPORT_COLUMNS = (
     "id", "url", "canonical_url", "outlet", "title", "author", "editor", "source",
@@ -65,7 +67,8 @@ class SearchResult:
     hits: list[SearchHit]
     total: int  # how many articles match in all (hits holds the first `limit`)
     match: str = ""  # the FTS5 query run
-    expanded: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    capped: bool = False  # more than COUNT_CAP match: `total` is COUNT_CAP + 1
+    ranked_within: int | None = None  # the hits are the best of this many newest matches
 
 
 def topic_aliases(conn: sqlite3.Connection) -> dict[str, tuple[str, ...]]:
@@ -134,34 +137,43 @@ def _run(conn: sqlite3.Connection, sql: str, params: dict[str, Any], query: str 
 
 
 def search(conn: sqlite3.Connection, selection: Selection, limit: int = 20) -> SearchResult:
-    """The best `limit` matches (FTS5 rank; newest first without a query), and how many
-    match in all."""
+    """The best `limit` matches (bm25) among the newest RANK_WINDOW matching articles
+    (newest first without a query), and how many match in all (at most COUNT_CAP + 1 are
+    counted when filters are set)."""
     terms = _terms(conn, selection)
     where, params = _where(selection, terms)
-    clause = f" WHERE {' AND '.join(where)}" if where else ""
-    if terms is not None:
-        # Rank inside FTS5 first: its ORDER BY rank LIMIT keeps a small heap, where a join
-        # would rank every match of a common word.
-        filtered = [w for w in where if not w.startswith("a.rowid IN")]
-        sql = ("SELECT a.id, a.url, a.outlet, a.title, a.published_at, a.text, a.word_count"
-               " FROM (SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH :q"
-               + (" ORDER BY rank LIMIT :limit) f" if not filtered else ") f")
-               + " JOIN articles a ON a.rowid = f.rowid"
-               + (f" WHERE {' AND '.join(filtered)}" if filtered else "")
-               + " ORDER BY f.rank LIMIT :limit")
+    params = {**params, "limit": limit, "window": RANK_WINDOW}
+    columns = "a.id, a.url, a.outlet, a.title, a.published_at, a.text, a.word_count"
+    filters = [w for w in where if not w.startswith("a.rowid IN")]
+    if terms is None:
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        sql = (f"SELECT {columns} FROM articles a{clause} ORDER BY a.published_at DESC,"
+               " a.id DESC LIMIT :limit")
+        count_sql = f"SELECT count(*) FROM (SELECT 1 FROM articles a{clause} LIMIT :cap)"
     else:
-        sql = ("SELECT a.id, a.url, a.outlet, a.title, a.published_at, a.text, a.word_count"
-               f" FROM articles a{clause} ORDER BY a.published_at DESC, a.id DESC"
-               " LIMIT :limit")
-    rows = _run(conn, sql, {**params, "limit": limit}, selection.query).fetchall()
+        # bm25 over every match of a common word ("pemerintah": nine articles in ten) costs
+        # seconds; FTS5 walks its matches newest first at almost no cost, so only the newest
+        # RANK_WINDOW are ranked. Filters are checked on that walk.
+        join = " JOIN articles a ON a.rowid = f.rowid" if filters else ""
+        extra = "".join(f" AND {w}" for w in filters)
+        window = (f"SELECT f.rowid, bm25(articles_fts) AS score FROM articles_fts f{join}"
+                  f" WHERE articles_fts MATCH :q{extra} ORDER BY f.rowid DESC LIMIT :window")
+        sql = (f"SELECT {columns} FROM ({window}) w JOIN articles a ON a.rowid = w.rowid"
+               " ORDER BY w.score, a.id DESC LIMIT :limit")
+        count_sql = (f"SELECT count(*) FROM (SELECT 1 FROM articles_fts f{join}"
+                     f" WHERE articles_fts MATCH :q{extra} LIMIT :cap)") if filters else (
+                     "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH :q")
+    rows = _run(conn, sql, params, selection.query).fetchall()
     hits = [SearchHit(r[0], r[1], r[2], r[3], r[4],
                       fts.snippet(r[5] or "", terms) if terms else _lead(r[5] or ""), r[6])
             for r in rows]
     total = len(hits)
     if total == limit:
-        total = _run(conn, f"SELECT count(*) FROM articles a{clause}", params,
+        total = _run(conn, count_sql, {**params, "cap": COUNT_CAP + 1},
                      selection.query).fetchone()[0]
-    return SearchResult(hits, total, terms.match if terms else "")
+    return SearchResult(hits, total, terms.match if terms else "",
+                        capped=total > COUNT_CAP, ranked_within=(
+                            RANK_WINDOW if terms is not None and total > RANK_WINDOW else None))
 
 
 def _lead(text: str, width: int = 16) -> str:
