@@ -13,11 +13,13 @@ links are left out by the same rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urljoin
-
-import lxml.html
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
 
 from pipelines.urls import url_key
+
+if TYPE_CHECKING:  # the index reads link hosts here without loading lxml
+    import lxml.html
 
 # Hrefs that lead nowhere a crawler or a reader of the archive can follow.
 LINK_SKIP = ("javascript:", "mailto:", "tel:", "data:", "#", "whatsapp:")
@@ -30,6 +32,16 @@ _BLOCKS = frozenset({"p", "li", "blockquote", "td", "th", "dd", "dt", "h2", "h3"
 class Link:
     url: str
     anchor: str
+
+
+def link_host(url: str) -> str | None:
+    """The host a link points at, lower case (its port kept, for local webs)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        return f"{host}:{parts.port}" if host and parts.port not in (None, 80, 443) else host
+    except ValueError:
+        return None
 
 
 def page_base(tree: lxml.html.HtmlElement, url: str) -> str:
