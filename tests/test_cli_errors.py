@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import liputan
 
 COMMANDS = ["demo", "crawl", "search", "show", "reindex", "check", "history", "diff", "runs",
-            "report"]
+            "report", "clusters", "links", "graph"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
