@@ -430,7 +430,9 @@ def _instant(published: str | None) -> str | None:
 
 def cluster_archive(archive: Path, *, rebuild: bool = False, workers: int = 1,
                     on_progress: Callable[[int, int], None] | None = None) -> ClusterReport:
-    """`update_clusters` on an archive's index, hashing in `workers` processes."""
+    """`update_clusters` on an archive's index, hashing in `workers` processes (from
+    POOL_FROM articles to hash). One is the default: on the loaded 2-core machine of the
+    benchmark a pool of two was slower (README, "Syndication clustering")."""
     from pipelines.index import INDEX_NAME, Index
     from pipelines.pool import extraction_pool
 

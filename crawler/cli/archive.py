@@ -138,7 +138,7 @@ def reindex(warcs: tuple[Path, ...], archive: Path, workers: int, no_gates: bool
                              f" {learned.added:,} more articles")
                 added += learned.added
                 report.rejected["topic"] = report.rejected.get("topic", 0) - learned.added
-        clustered = cluster_archive(archive, workers=workers or default_workers())
+        clustered = cluster_archive(archive)
         notes.append(f"syndication clusters: {clustered.clusters:,} of 2 or more articles"
                      f" hold {clustered.clustered:,} of {clustered.articles:,}")
     if report.unresolved_revisits:

@@ -46,7 +46,7 @@ def clusters(archive: Path, min_size: int, limit: int | None, rebuild: bool, fmt
     index_path(archive)
     if rebuild:
         with hold_archive(archive, kind="clusters"):
-            report = cluster_archive(archive, rebuild=True, workers=_workers(),
+            report = cluster_archive(archive, rebuild=True,
                                      on_progress=_progress("articles hashed"))
         click.echo(f"clustered {report.articles:,} articles in {report.seconds:.1f} s:"
                    f" {report.clusters:,} clusters of 2 or more hold {report.clustered:,}",
@@ -76,12 +76,6 @@ def _clusters_table(rows: list[dict[str, Any]]) -> None:
                    f"  {row['title'] or ''}")
         click.echo(f"      outlets: {', '.join(row['member_outlets'])};"
                    f" articles {' '.join(map(str, row['members']))}")
-
-
-def _workers() -> int:
-    from pipelines.pool import default_workers
-
-    return default_workers()
 
 
 def _progress(what: str):
