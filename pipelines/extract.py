@@ -24,6 +24,7 @@ from lxml import etree
 from pipelines import dates
 from pipelines.cleanup import class_words, clean_paragraphs, page_bylines, prune_page
 from pipelines.language import detect_language
+from pipelines.links import LINK_SKIP, Link, body_links, page_base
 from pipelines.pagination import page_links, page_of
 from pipelines.stemming import stemmed
 from pipelines.urls import canonical_url
@@ -41,12 +42,6 @@ _CONTAINER_TAGS = {"div", "section", "article", "main", "span", "body"}
 # pruning work by a quarter. (<form> stays: ASP.NET pages wrap the whole body in one.)
 _PRUNE_TAGS = ("script", "style", "noscript", "svg", "iframe", "nav", "footer", "aside",
                "button", "select", "template")
-
-
-@dataclass(frozen=True)
-class Link:
-    url: str
-    anchor: str
 
 
 @dataclass(frozen=True)
@@ -429,30 +424,25 @@ def publication_date(meta: PageMeta, url: str, captured_at: datetime | None,
 
 
 # -- extraction -----------------------------------------------------------------------------
-def _paragraphs(body: etree._Element | None) -> tuple[list[str], list[Link]]:
-    """Paragraph texts and in-body links from trafilatura's output tree."""
+def _paragraphs(body: etree._Element | None) -> list[str]:
+    """Paragraph texts from trafilatura's output tree."""
     paragraphs: list[str] = []
-    links: list[Link] = []
     if body is not None:
-        _collect(body, paragraphs, links)
-    return paragraphs, links
+        _collect(body, paragraphs)
+    return paragraphs
 
 
-def _collect(container: etree._Element, paragraphs: list[str], links: list[Link]) -> None:
+def _collect(container: etree._Element, paragraphs: list[str]) -> None:
     if container.text and container.text.strip():
         paragraphs.append(" ".join(container.text.split()))
     for el in container:
         if el.tag in _BLOCK_TAGS:
-            for ref in el.iter("ref"):
-                target = ref.get("target")
-                if target and target.startswith(("http://", "https://")):
-                    links.append(Link(target, " ".join("".join(ref.itertext()).split())))
             text = " ".join("".join(el.itertext()).split())
             if text:
                 paragraphs.append(text)
         elif el.tag in _CONTAINER_TAGS:
             # trafilatura's fallback extractors hand back the page's own <div> nesting
-            _collect(el, paragraphs, links)
+            _collect(el, paragraphs)
         # Text trafilatura leaves between blocks (after a heading, say) is body text too.
         if el.tail and el.tail.strip():
             paragraphs.append(" ".join(el.tail.split()))
@@ -526,15 +516,13 @@ def _word_count(paragraphs: list[str]) -> int:
 
 _PROSE_TAGS = {"p", "blockquote", "td", "dd", "figcaption"}
 _CONTEXT_MAX = 400  # beyond this an ancestor is a region of the page, not the link's setting
-_LINK_SKIP = ("javascript:", "mailto:", "tel:", "data:", "#", "whatsapp:")
 
 
 def outlinks(tree: lxml.html.HtmlElement, url: str) -> list[OutLink]:
     """Every http(s) link of the page with its words and the text around it, read before
     pruning (related lists are links too). A URL linked several times (a thumbnail, then
     the headline) gets the words of every occurrence: the first is often an image."""
-    base = tree.find(".//base[@href]")
-    base_url = urljoin(url, base.get("href")) if base is not None else url
+    base_url = page_base(tree, url)
     anchors: dict[str, list[str]] = {}
     contexts: dict[str, str] = {}
     dated: dict[str, str] = {}
@@ -542,7 +530,7 @@ def outlinks(tree: lxml.html.HtmlElement, url: str) -> list[OutLink]:
     chrome: dict[str, bool] = {}
     for a in tree.iter("a"):
         href = (a.get("href") or "").strip()
-        if not href or href.lower().startswith(_LINK_SKIP):
+        if not href or href.lower().startswith(LINK_SKIP):
             continue
         try:
             target = urljoin(base_url, href).partition("#")[0]
@@ -664,7 +652,7 @@ def _extract(html: str, url: str, *, require_article: bool,
     # A page marked as an article gets the fast pass; an unmarked page the full one, whose
     # comparison with other algorithms keeps a whole-page extraction from passing as text.
     document = _trafilatura(tree, url, with_metadata=need_meta, fast=True)
-    paragraphs, links = _paragraphs(document.body if document else None)
+    paragraphs = _paragraphs(document.body if document else None)
     short = (marked or not paragraphs) and _word_count(paragraphs) < FALLBACK_BELOW_WORDS
     wall = _is_wall(paragraphs)
     if short or wall:
@@ -672,10 +660,10 @@ def _extract(html: str, url: str, *, require_article: bool,
         prune_page(again)
         thorough = _trafilatura(again, url, with_metadata=need_meta, fast=False)
         if thorough is not None:
-            alt, alt_links = _paragraphs(thorough.body)
+            alt = _paragraphs(thorough.body)
             more = _word_count(alt) > _word_count(paragraphs)
             if (short and more) or (wall and alt and not _is_wall(alt)):
-                document, paragraphs, links = thorough, alt, alt_links
+                document, paragraphs, tree = thorough, alt, again
     if document is None:
         return None, []
     title = best_title(meta, document.title, url)
@@ -687,10 +675,13 @@ def _extract(html: str, url: str, *, require_article: bool,
         return None, []
     if not published and document.date:
         published, date_source = document.date, "htmldate"
+    canonical = canonical_url(story_url, meta.canonical_url)
+    # trafilatura works on a copy: `tree` is still the page it was given, links and all.
+    links = body_links(tree, paragraphs, url, own=(url, story_url, canonical))
     return Article(
         url=story_url,
         page=page,
-        canonical_url=canonical_url(story_url, meta.canonical_url),
+        canonical_url=canonical,
         outlet=meta.site_name or meta.publisher or document.sitename,
         title=title,
         author=meta.author or byline.author or credits.author or document.author,

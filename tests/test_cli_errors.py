@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import liputan
 
 COMMANDS = ["demo", "crawl", "search", "show", "reindex", "check", "history", "diff", "runs",
-            "report", "serve"]
+            "report", "serve", "clusters", "links", "graph", "export", "timeline"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -123,9 +123,9 @@ def main() -> None:
 # The commands, by the user they serve (each module adds its own to the group).
 from crawler.cli import archive as _archive  # noqa: E402, F401
 from crawler.cli import crawl as _crawl  # noqa: E402, F401
+from crawler.cli import graph as _graph  # noqa: E402, F401
 from crawler.cli import history as _history  # noqa: E402, F401
 from crawler.cli import research as _research  # noqa: E402, F401
 from crawler.cli import runs as _runs  # noqa: E402, F401
 from crawler.cli import schedule as _schedule  # noqa: E402, F401
 from crawler.cli import serve as _serve  # noqa: E402, F401
-

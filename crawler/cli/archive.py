@@ -101,6 +101,7 @@ def reindex(warcs: tuple[Path, ...], archive: Path, workers: int, no_gates: bool
     """
     from crawler.components.workers import analyse_in_worker, set_focus
     from crawler.feedback import apply_feedback
+    from pipelines.cluster import cluster_archive
     from pipelines.pool import default_workers, extraction_pool
     from pipelines.reindex import ReindexReport
     from pipelines.reindex import reindex as rebuild
@@ -137,6 +138,9 @@ def reindex(warcs: tuple[Path, ...], archive: Path, workers: int, no_gates: bool
                              f" {learned.added:,} more articles")
                 added += learned.added
                 report.rejected["topic"] = report.rejected.get("topic", 0) - learned.added
+        clustered = cluster_archive(archive)
+        notes.append(f"syndication clusters: {clustered.clusters:,} of 2 or more articles"
+                     f" hold {clustered.clustered:,} of {clustered.articles:,}")
     if report.unresolved_revisits:
         notes.append(f"{report.unresolved_revisits:,} revisit record(s) of HTML pages refer to"
                      " records in no indexed WARC file (reindex those files too, first):"

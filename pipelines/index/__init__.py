@@ -25,6 +25,7 @@ from pipelines.failpoints import failpoint
 from pipelines.index import research, schema
 from pipelines.index.research import SearchHit, Selection
 from pipelines.index.research import SearchQueryError as SearchQueryError  # re-exported
+from pipelines.links import link_host
 from pipelines.stemming import stemmed
 from pipelines.urls import url_key
 from pipelines.versions import text_digest
@@ -376,8 +377,13 @@ class Index:
 
     def _drop_article(self, article_id: int) -> None:
         for table, column in (("links", "source_article_id"), ("article_pages", "article_id"),
-                              ("run_articles", "article_id"), ("article_versions", "article_id")):
+                              ("run_articles", "article_id"), ("article_versions", "article_id"),
+                              ("article_signatures", "article_id")):
             self.conn.execute(f"DELETE FROM {table} WHERE {column}=?", [article_id])
+        self.conn.execute("UPDATE links SET target_article_id=NULL WHERE target_article_id=?",
+                          [article_id])
+        # Its cluster's stored size no longer matches its members: the next clustering
+        # (pipelines/cluster.py) redoes that cluster.
         self.conn.execute("DELETE FROM articles WHERE id=?", [article_id])
 
     def unindex_article(self, article_id: int, verdict: str) -> None:
@@ -432,7 +438,9 @@ class Index:
         row["published_day"] = local_day(article.published_at)
         row["tags"] = json.dumps(list(article.tags), ensure_ascii=False)
         row.update(capture_id=capture_id, relevance=relevance, indexed_at=utc_now(), pages=1,
-                   text_digest=text_digest(article.text))
+                   text_digest=text_digest(article.text), url_key=url_key(article.url),
+                   canonical_key=url_key(article.canonical_url) if article.canonical_url
+                   else None)
         columns = [c for c in row if c in _ARTICLE_COLUMNS]
         if article.page is not None:
             return self._add_story_page(capture_id, article, row, columns, links,
@@ -458,6 +466,7 @@ class Index:
             self._set_links(article_id, links, replace=True)
         self._record_version(article_id, capture_id, article.title, article.text,
                              article.word_count, row["text_digest"], grows=False)
+        self._resolve_links_to(article_id)
         return article_id
 
     def _add_story_page(self, capture_id: int, article: Article, row: dict[str, Any],
@@ -511,6 +520,7 @@ class Index:
                                   [article_id]).fetchone()[0]
         # The story's text grows page by page: one version per run, not one per page.
         self._record_version(article_id, capture_id, title, text, words, digest, grows=True)
+        self._resolve_links_to(article_id)
         return article_id
 
     def _capture(self, capture_id: int) -> tuple[int | None, str]:
@@ -584,13 +594,35 @@ class Index:
         self._wrote()
 
     def _set_links(self, article_id: int, links: Iterable[Link], *, replace: bool) -> None:
+        """The article's in-body links, each with its target's host and key and, when the
+        index holds the target already, its article id (the crawl meets them in any
+        order: `_resolve_links_to` fills the rest when the target comes)."""
         if replace:
             self.conn.execute("DELETE FROM links WHERE source_article_id=?", [article_id])
+        rows = []
+        for link in links:
+            key = url_key(link.url)
+            rows.append((article_id, link.url, link.anchor, key, link_host(link.url),
+                         self._article_with_key(key), article_id, link.url, link.anchor))
+        # A page of a story indexed again (a reindex, a changed page) adds no link twice.
         self.conn.executemany(
-            "INSERT INTO links (source_article_id, target_url, anchor) VALUES (?,?,?)",
-            [(article_id, link.url, link.anchor) for link in links],
-        )
+            "INSERT INTO links (source_article_id, target_url, anchor, target_key, target_host,"
+            " target_article_id) SELECT ?,?,?,?,?,? WHERE NOT EXISTS (SELECT 1 FROM links"
+            " WHERE source_article_id=? AND target_url=? AND anchor=?)", rows)
         self._wrote()
+
+    def _article_with_key(self, key: str) -> int | None:
+        """The article whose URL or canonical URL has this `url_key` (the first indexed)."""
+        row = self.conn.execute("SELECT min(id) FROM articles WHERE url_key=:k OR"
+                                " canonical_key=:k", {"k": key}).fetchone()
+        return row[0] if row else None
+
+    def _resolve_links_to(self, article_id: int) -> None:
+        """Links indexed before their target: they point at this article now."""
+        self.conn.execute(
+            "UPDATE links SET target_article_id=:a WHERE target_article_id IS NULL AND"
+            " target_key IN (SELECT url_key FROM articles WHERE id=:a UNION"
+            " SELECT canonical_key FROM articles WHERE id=:a)", {"a": article_id})
 
     def add_analysis(self, capture_id: int, analysis: PageAnalysis) -> int | None:
         """Index what extraction found on a captured page: the article (id returned) or,
@@ -686,5 +718,5 @@ _ARTICLE_COLUMNS = {
     "capture_id", "url", "canonical_url", "outlet", "title", "author", "editor", "source",
     "published_at", "date_source", "pages", "language", "description", "tags", "text",
     "word_count", "relevance", "cluster_id", "extracted_with", "indexed_at", "text_digest",
-    "published_day", "title_stems", "text_stems",
+    "published_day", "title_stems", "text_stems", "url_key", "canonical_key",
 }

@@ -41,6 +41,9 @@ class CorpusArticle:
     # How the article can be found: "" everywhere; "search" only through the outlet's search
     # page; "sitemap" only in its sitemaps; "link" only through a "Baca juga" link.
     reach: str = ""
+    # Links inside the body: (anchor, target article id); the anchor's first occurrence in
+    # the paragraphs is rendered as a link to that article, wherever the web serves it.
+    links: tuple[tuple[str, int], ...] = ()
 
 
 def slugify(text: str) -> str:
@@ -80,9 +83,21 @@ def _article(outlet: str, raw: dict, where: str) -> CorpusArticle:
             pages=max(1, min(int(raw.get("pages", 1)), len(paragraphs))),
             charset_trap=bool(raw.get("charset_trap", False)),
             reach=str(raw.get("reach", "")),
+            links=_links(raw.get("links", ()), paragraphs, where),
         )
     except KeyError as exc:
         raise CorpusError(f"{where}: missing key {exc.args[0]!r}") from None
+
+
+def _links(raw: object, paragraphs: tuple[str, ...], where: str) -> tuple[tuple[str, int], ...]:
+    links = []
+    for link in raw if isinstance(raw, list) else []:
+        anchor, target = str(link.get("anchor", "")), link.get("to")
+        if not anchor or not any(anchor in p for p in paragraphs) or not isinstance(target, int):
+            raise CorpusError(f"{where}: link {link!r} needs an anchor found in the paragraphs"
+                              " and an article id 'to'")
+        links.append((anchor, target))
+    return tuple(links)
 
 
 def load_corpus(corpus_dir: Path | str | None = None,

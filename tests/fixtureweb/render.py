@@ -74,6 +74,8 @@ class Renderer:
         self.outlet = site.outlet
         self.style = site.outlet.style
         self._fragments: dict[tuple[str, str, str], str] = {}
+        # Every article of the web by id (Site fills it): targets of in-body links.
+        self.web: dict[int, Entry] = {}
 
     # --- links ---------------------------------------------------------------------------------
 
@@ -298,15 +300,24 @@ class Renderer:
         return "\n".join(lines) + "\n" + json_script(article_ld) + "\n" + json_script(
             crumbs_ld) + "\n"
 
-    def _paragraphs_with(self, paras: tuple[str, ...], inserts: dict[int, list[str]]) -> str:
-        """Paragraphs verbatim, with noise blocks after paragraph k (clamped to the text)."""
+    def _paragraphs_with(self, paras: tuple[str, ...], inserts: dict[int, list[str]],
+                         e: Entry, page_host: str) -> str:
+        """Paragraphs verbatim, with noise blocks after paragraph k (clamped to the text)
+        and the article's in-body links on their anchors."""
         out: list[str] = []
         n = len(paras)
         placed: dict[int, list[str]] = {}
         for k, blocks in inserts.items():
             placed.setdefault(max(1, min(k, n)), []).extend(blocks)
+        pending = [(anchor, self.web[to]) for anchor, to in e.art.links if to in self.web]
         for i, p in enumerate(paras, start=1):
-            out.append(f"<p>{esc(p)}</p>")
+            html = esc(p)
+            for anchor, target in list(pending):
+                if anchor in p:  # the first occurrence of the anchor, once per article
+                    link = f'<a href="{self.entry_href(page_host, target)}">{esc(anchor)}</a>'
+                    html = html.replace(esc(anchor), link, 1)
+                    pending.remove((anchor, target))
+            out.append(f"<p>{html}</p>")
             out.extend(placed.get(i, ()))
         return "\n".join(out)
 
@@ -398,7 +409,7 @@ class Renderer:
             3: [self._figure(e, "detail__media-image detail__media--inline")],
             5: [baca(related[1])] if len(related) > 1 else [],
         }
-        return self._paragraphs_with(e.page_paragraphs(page), inserts)
+        return self._paragraphs_with(e.page_paragraphs(page), inserts, e, page_host)
 
     def _article_detik(self, e: Entry, page: int | None, related: list[Entry], page_host: str,
                        crumbs: list[tuple[str, str]], body: str) -> str:
@@ -441,7 +452,7 @@ class Renderer:
             2: [f'<div class="ads-on-body">{self.ad_slot("inarticle1")}</div>'],
             4: [baca(related[1])] if len(related) > 1 else [],
         }
-        return self._paragraphs_with(e.page_paragraphs(page), inserts)
+        return self._paragraphs_with(e.page_paragraphs(page), inserts, e, page_host)
 
     def _article_kompas(self, e: Entry, page: int | None, related: list[Entry], page_host: str,
                         crumbs: list[tuple[str, str]], body: str) -> str:
@@ -483,7 +494,7 @@ class Renderer:
         box = (f'<div class="baca-juga"><h3>Baca Juga</h3><ul>{box_items}</ul></div>'
                if box_items else "")
         inserts = {2: [box], 4: [self.ad_slot("inarticle1")]}
-        return self._paragraphs_with(e.page_paragraphs(page), inserts)
+        return self._paragraphs_with(e.page_paragraphs(page), inserts, e, page_host)
 
     def _article_tribun(self, e: Entry, page: int | None, related: list[Entry], page_host: str,
                         crumbs: list[tuple[str, str]], body: str) -> str:

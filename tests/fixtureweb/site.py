@@ -37,6 +37,9 @@ class Site:
             raise CorpusError("the fixture web has no articles")
         self.aggregator = Aggregator(self.sites) if aggregator else None
         self.renderers = {s.outlet.key: Renderer(s) for s in self.sites}
+        everything = {e.art.id: e for s in self.sites for e in s.entries}
+        for renderer in self.renderers.values():
+            renderer.web = everything
         self.routes: dict[str, dict[str, tuple]] = {}
         self.specials: dict[str, str] = {}
         self.charset_trap_ids: set[tuple[str, int]] = set()
