@@ -164,7 +164,7 @@ def test_signatures_of_other_parameters_are_made_again(index, tmp_path, monkeypa
 def test_migration_fills_an_existing_index(tmp_path):
     path = tmp_path / "index.db"
     old = sqlite3.connect(path)
-    migrations.apply(sqlite_utils.Database(old), stop_before="m007_clusters_links")
+    migrations.apply(sqlite_utils.Database(old), stop_before="m006_research")
     old.execute("INSERT INTO articles (id, url, canonical_url, outlet, title, text, text_digest)"
                 " VALUES (1, 'http://www.a.test/x', 'http://www.a.test/x', 'A', 'x', ?, 'd1'),"
                 " (2, 'http://b.test/y', NULL, 'B', 'y', ?, 'd2')",
