@@ -166,6 +166,9 @@ def main() -> None:
             lambda: research.timeline(conn, Selection("kerusuhan"), "week"), 5),
     }
     exports = {}
+    # Every export reads the whole table: read it once first, so the first format timed
+    # does not pay alone for a cold page cache (measured: JSONL 17.7k rows/s cold, 24k warm).
+    conn.execute("SELECT sum(length(text)) FROM articles").fetchone()
     with tempfile.TemporaryDirectory() as tmp:
         for fmt in ("jsonl", "csv", "parquet"):
             target = Path(tmp) / f"all.{fmt}"
