@@ -98,22 +98,17 @@ def _where(selection: Selection, terms: fts.SearchTerms | None
     if terms is not None:
         where.append("a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q)")
         params["q"] = terms.match
-    for name, column, values in (("outlet", "a.outlet", selection.outlets),
-                                 ("language", "a.language", selection.languages)):
-        if values:
+    for name, condition, values in (
+            ("outlet", "a.outlet IN ({})", selection.outlets),
+            ("language", "a.language IN ({})", selection.languages),
+            ("run", "a.id IN (SELECT article_id FROM run_articles WHERE run_id IN ({}))",
+             selection.runs),
+            ("crawl", "a.id IN (SELECT ra.article_id FROM run_articles ra JOIN runs r ON"
+                      " r.id = ra.run_id WHERE r.crawl IN ({}))", selection.crawls)):
+        if values:  # several values of one filter: any of them
             keys = [f"{name}{i}" for i in range(len(values))]
-            where.append(f"{column} IN ({', '.join(':' + k for k in keys)})")
+            where.append(condition.format(", ".join(":" + k for k in keys)))
             params.update(zip(keys, values, strict=True))
-    if selection.runs:
-        keys = [f"run{i}" for i in range(len(selection.runs))]
-        where.append("a.id IN (SELECT article_id FROM run_articles WHERE run_id IN"
-                     f" ({', '.join(':' + k for k in keys)}))")
-        params.update(zip(keys, selection.runs, strict=True))
-    if selection.crawls:
-        keys = [f"crawl{i}" for i in range(len(selection.crawls))]
-        where.append("a.id IN (SELECT ra.article_id FROM run_articles ra JOIN runs r ON"
-                     f" r.id = ra.run_id WHERE r.crawl IN ({', '.join(':' + k for k in keys)}))")
-        params.update(zip(keys, selection.crawls, strict=True))
     if selection.since:
         where.append("a.published_day >= :since")
         params["since"] = selection.since
