@@ -8,7 +8,7 @@ not do. The gates are, in order: language, publication-date window, topic releva
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from crawler import __version__
 from crawler.config import ConfigError, CrawlConfig, TopicConfig, topic_from_stored
 from crawler.discovery import Candidate, in_window
 from crawler.relevance import TopicProfile, link_score, stems
+from pipelines import cluster
 from pipelines.cleanup import clean_text
 from pipelines.dates import date_from_url
 from pipelines.extract import PageAnalysis, extract_article, is_html
@@ -30,6 +31,9 @@ class Focus:
     language: str = "id"  # "" accepts every language
     published_after: date | None = None
     published_before: date | None = None
+    # MinHash signatures of the seed texts: a page that retells one is the archivist's own
+    # example of the coverage, whatever its words score (see `retells_seed`).
+    seed_signatures: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
     def from_config(cls, config: CrawlConfig) -> Focus:
@@ -40,9 +44,12 @@ class Focus:
     def from_topic(cls, topic: TopicConfig, texts: Sequence[str]) -> Focus:
         """`texts`: the seed texts as their files hold them (plain text or a saved page),
         cleaned here, so a focus rebuilt from the WARC files' copy is the crawl's."""
-        profile = TopicProfile.build(topic.keywords, [seed_article(t) for t in texts],
-                                     topic.aliases, threshold=topic.threshold)
-        return cls(profile, topic.language, topic.published_after, topic.published_before)
+        articles = [seed_article(t) for t in texts]
+        profile = TopicProfile.build(topic.keywords, articles, topic.aliases,
+                                     threshold=topic.threshold)
+        signatures = tuple(s for s in map(cluster.signature, articles) if s is not None)
+        return cls(profile, topic.language, topic.published_after, topic.published_before,
+                   signatures)
 
     @property
     def threshold(self) -> float:
@@ -60,9 +67,21 @@ class Focus:
         if not self.in_window(day):
             side = "after" if self.published_before and day > self.published_before else "before"
             return "window", f"published {day} {side} the window"
-        if relevance < self.threshold:
+        if relevance < self.threshold and not self.retells_seed(article.text,
+                                                                article.title or ""):
             return "topic", f"{OFF_TOPIC} ({relevance:.2f})"
         return None
+
+    def retells_seed(self, text: str, title: str = "") -> bool:
+        """Whether the page is one of the seed texts, or a syndicated copy of one (the
+        similarity that makes one syndication cluster): the archivist chose it as coverage,
+        and a seed about an angle its keywords do not name (the crew's families, not the
+        submarine) would otherwise be kept out by the very topic it defines."""
+        if not self.seed_signatures:
+            return False
+        page = cluster.signature(f"{title}\n\n{text}")
+        return page is not None and any(cluster.similarity(page, seed) >= cluster.THRESHOLD
+                                        for seed in self.seed_signatures)
 
     def candidate_score(self, candidate: Candidate, vouch: str = "") -> float:
         """A feed or sitemap entry, scored on its title and URL like a link; an

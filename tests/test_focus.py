@@ -150,6 +150,31 @@ def test_confident_coverage_teaches_the_topic_its_other_angles():
         assert learned.score_zones(zones) >= topic.score_zones(zones)
 
 
+
+def test_a_seed_retold_is_coverage_whatever_its_words_score():
+    from crawler.config import TopicConfig
+
+    # The archivist's seed tells of a family's grief and never names the keywords.
+    grief = ("Keluarga seorang bintara di kampung nelayan itu menggelar tahlilan tiga malam."
+             " Istrinya terakhir menelepon lewat panggilan video dua hari sebelum latihan."
+             " Komandan pangkalan datang ke rumah duka membawa bantuan dan karangan bunga."
+             " Anak-anaknya belum mengerti mengapa ayah mereka tidak pulang dari laut.")
+    seed = f"Tahlilan untuk sang bintara\n\n{grief}"
+    focus = Focus.from_topic(TopicConfig(keywords=("Tokayev", "CSTO")), [seed])
+    page = ("<html><head><title>Tahlilan untuk sang bintara</title>"
+            "<meta property=\"og:type\" content=\"article\"></head><body><article>"
+            f"<h1>Tahlilan untuk sang bintara</h1><p>{grief}</p>"
+            "<p>Warga kampung ikut membaca doa bersama.</p></article></body></html>")
+    market = ("Harga cabai rawit di Pasar Induk Kramat Jati naik dua kali lipat pekan ini."
+              " Pedagang menyebut pasokan dari Garut berkurang karena hujan deras merusak"
+              " kebun. Dinas perdagangan menggelar operasi pasar di lima kecamatan dan"
+              " meminta warga tidak memborong. Harga bawang merah ikut merangkak naik.")
+    other = page.replace("sang bintara", "cabai rawit").replace(grief, market)
+    retold = focus.assess(analyse_page(page.encode(), "http://x.test/a/1", "text/html"))
+    unrelated = focus.assess(analyse_page(other.encode(), "http://x.test/a/2", "text/html"))
+    assert retold.relevance < focus.threshold and retold.verdict is None
+    assert unrelated.verdict is not None and unrelated.verdict.startswith("off topic")
+
 LISTING = """<html><head><title>Hasil pencarian</title></head><body>
 <nav><a href="/">Home</a><a href="/internasional/">Internasional</a></nav>
 <main><h1>Hasil pencarian: Kazakhstan</h1>
