@@ -40,9 +40,10 @@ MEMORY_LIMIT_MB = 6144
 def run(cwd: Path, *args: str) -> dict:
     started = time.monotonic()
     result, peak = corpus.run_measured(list(args), cwd, timeout=3600,
-                                       memory_limit_mb=MEMORY_LIMIT_MB)
+                                       memory_limit_mb=MEMORY_LIMIT_MB,
+                                       keep_stdout=args[0] != "show")  # a body, maybe GBs
     return {"exit": result.returncode, "seconds": round(time.monotonic() - started, 1),
-            "peak_mb": round(peak), "stdout": result.stdout, "stderr": result.stderr}
+            "peak_mb": round(peak), "stdout": result.stdout or "", "stderr": result.stderr}
 
 
 def counts(archive: Path) -> dict:

@@ -162,7 +162,8 @@ def reindex(
         index.finish_run(run_id, "finished" if not report.problems else "finished_with_errors",
                            {"files": report.files, "records": report.records,
                             "captures": report.captures, "articles": report.articles,
-                            "rejected": report.rejected, "problems": len(report.problems)})
+                            "rejected": report.rejected, "problems": len(report.problems),
+                            "damaged": report.damaged, "too_large": report.too_large})
     finally:
         index.close()
     return report

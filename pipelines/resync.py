@@ -233,7 +233,7 @@ class Reader:
             if not self.source.read(pos, 64).strip() and pos + 64 >= self.size:
                 break  # blank lines at the end of the file
             try:
-                found, pos_next = self.read_at(pos)
+                found, pos_next = self._read_at(pos)
             except _Damaged as exc:
                 end = exc.end if exc.end is not None and exc.end > pos else self._sync(pos + 1)
                 if pending is not None and pending.end == pos:  # one damaged run, one range
@@ -252,7 +252,7 @@ class Reader:
         if pending is not None:
             yield pending
 
-    def read_at(self, pos: int) -> tuple[Found, int]:
+    def _read_at(self, pos: int) -> tuple[Found, int]:
         """The record at `pos` and where the next one may start; `_Damaged` if none."""
         if self.gzip and self.source.read(pos, 3) != GZIP_MAGIC:
             raise _Damaged("not a gzip member")

@@ -279,7 +279,8 @@ def not_a_warc(directory: Path) -> Damaged:
 
 
 def run_measured(args: Sequence[str], cwd: Path, timeout: float = 300,
-                 memory_limit_mb: int = 0) -> tuple[subprocess.CompletedProcess, float]:
+                 memory_limit_mb: int = 0, keep_stdout: bool = True
+                 ) -> tuple[subprocess.CompletedProcess, float]:
     """Run `python -m crawler.cli ARGS` and return it with its peak RSS in MB: the largest
     of the process and its workers, measured by a parent of their own (RUSAGE_CHILDREN
     of this process would include every child it ever had). `memory_limit_mb` caps its
@@ -291,7 +292,9 @@ def run_measured(args: Sequence[str], cwd: Path, timeout: float = 300,
              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
              "sys.exit(r.returncode)\n")
     result = subprocess.run([sys.executable, "-c", probe, sys.executable, "-m", "crawler.cli",
-                             *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+                             *args], cwd=cwd, stdout=subprocess.PIPE if keep_stdout else
+                            subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            errors="replace", timeout=timeout)
     lines = result.stderr.rstrip().splitlines()
     peak_kb = int(lines[-1])
     result.stderr = "\n".join(lines[:-1])
