@@ -1,6 +1,7 @@
 """Scrapy settings for Liputan, and every LIPUTAN_* default with what it controls."""
 
 from crawler import __version__
+from pipelines.decoding import MAX_BODY_BYTES
 
 BOT_NAME = "liputan"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -38,7 +39,9 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 2  # crawl configs raise it (politeness.concurr
 DOWNLOAD_DELAY = 2.0  # per host; crawl configs set it (politeness.delay_per_host)
 DOWNLOAD_DELAY_JITTER = 0.5  # +-50 % around the delay, like a person, not a metronome
 DOWNLOAD_TIMEOUT = 60
-DOWNLOAD_MAXSIZE = 32 * 1024 * 1024  # bigger responses are dropped and logged as failures
+# Bigger responses are dropped and logged as failures; what reads the archive later decodes
+# no more of a body either (pipelines/decoding.py).
+DOWNLOAD_MAXSIZE = MAX_BODY_BYTES
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 RETRY_TIMES = 2
 # A page yields one item and a few requests; Scrapy starts this many tasks per response.

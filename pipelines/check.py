@@ -10,20 +10,20 @@ seals what a dead process left open and reconciles the index (pipelines/recovery
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from warcio.archiveiterator import ArchiveIterator
-
+from pipelines.decoding import MAX_BODY_BYTES
 from pipelines.index import INDEX_NAME, Index
 from pipelines.recovery import RecoveryReport, reconcile, seal_open_files, warcinfo_run
+from pipelines.resync import Damage, Reader, describe
 from pipelines.runs import FEEDBACK_KEY, FEEDBACK_PENDING
 from pipelines.warc import (
     OPEN_SUFFIX,
     WarcError,
     read_record,
-    reading_error,
     resolve_warc_path,
     target_uri,
     warc_label,
@@ -52,34 +52,35 @@ def warc_files(root: Path) -> Iterator[Path]:
 
 def check_digests(path: Path, report: CheckReport, label: str | None = None) -> None:
     """Recompute block and payload digests of every record, as `warcio check` does, and
-    notice a file that ends inside a record (warcio stops there quietly)."""
-    end = 0
+    find every damaged record (a gzip member that does not inflate, a file cut inside a
+    record, bytes that are no record): one problem line per file, "N records, K damaged
+    at <ranges>", and every record after the damage checked all the same."""
+    damaged: list[Damage] = []
+    records = 0
     try:
         with open(path, "rb") as fh:
-            iterator = ArchiveIterator(fh, check_digests=True)
-            for record in iterator:
-                iterator.read_to_end(record)
-                if getattr(record.raw_stream, "limit", 0) > 0:
-                    report.problems.append(f"{path}: truncated inside the record at offset "
-                                           f"{iterator.get_record_offset()}")
-                    return
-                report.records += 1
-                end = iterator.get_record_offset() + iterator.get_record_length()
+            reader = Reader(fh, os.fstat(fh.fileno()).st_size, limit=MAX_BODY_BYTES,
+                            keep=False, check_digests=True)
+            for found in reader:
+                if isinstance(found, Damage):
+                    damaged.append(found)
+                    continue
+                records += 1
+                record = found.record
                 if label is not None and record.rec_type in ("response", "revisit"):
-                    report.captured.setdefault(label, {})[iterator.get_record_offset()] = (
+                    report.captured.setdefault(label, {})[found.offset] = (
                         record.rec_headers.get_header("WARC-Record-ID"))
-                checker = record.digest_checker
-                if checker.passed is False:
-                    record_id = record.rec_headers.get_header("WARC-Record-ID")
-                    report.problems.append(
-                        f"{path}: record {record_id} at offset {iterator.get_record_offset()}:"
-                        f" {'; '.join(str(p) for p in checker.problems) or 'digest mismatch'}"
-                    )
-            fh.seek(end)
-            if fh.read(64).strip():
-                report.problems.append(f"{path}: truncated or damaged after offset {end}")
-    except Exception as exc:  # noqa: BLE001 - any failure to read is a finding, not a crash
-        report.problems.append(f"{path}: unreadable after offset {end} ({reading_error(exc)})")
+                if found.digest_problem:
+                    damaged.append(Damage(found.offset, found.offset + found.length,
+                                          found.digest_problem))
+    except OSError as exc:
+        report.problems.append(f"{path}: unreadable ({exc.strerror})")
+        return
+    report.records += records
+    if damaged:
+        report.problems.append(f"{path}: {records:,} records, {describe(damaged)}")
+    elif not records and not path.name.endswith(OPEN_SUFFIX):  # a crawl's is written
+        report.problems.append(f"{path}: no WARC records")
 
 
 def check_pointers(root: Path, index: Index, report: CheckReport) -> None:
@@ -87,7 +88,7 @@ def check_pointers(root: Path, index: Index, report: CheckReport) -> None:
         report.pointers += 1
         try:
             record, _ = read_record(root, (row["warc_file"], row["warc_offset"],
-                                           row["warc_length"]))
+                                           row["warc_length"]), payload=False)
         except WarcError as exc:
             report.problems.append(f"capture {row['id']} ({row['url']}): {exc}")
             continue

@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 
 from pipelines.extract import PageAnalysis, analyse_page, is_html
 from pipelines.index import INDEX_NAME, Index
+from pipelines.resync import Damage, describe
 from pipelines.warc import (
     OPEN_SUFFIX,
     CaptureRecord,
@@ -35,7 +35,8 @@ from pipelines.warc import (
 )
 
 logger = logging.getLogger(__name__)
-BATCH = 64  # pages handed to the extraction pool at a time (bounds memory)
+BATCH = 64  # pages handed to the extraction pool at a time (bounds memory) ...
+BATCH_BYTES = 64 << 20  # ... and their bodies' bytes (a page may weigh up to the cap)
 
 
 # What runs on each archived HTML page: (body, URL, content type) -> its analysis. In a
@@ -51,7 +52,9 @@ class ReindexReport:
     article_ids: set[int] = field(default_factory=set)  # a story's pages are one article
     rejected: dict[str, int] = field(default_factory=dict)  # gate -> articles it kept out
     unresolved_revisits: int = 0  # HTML revisits whose original is in no indexed file
-    problems: list[str] = field(default_factory=list)
+    too_large: int = 0  # captures whose body is over the cap: indexed, never extracted
+    damaged: int = 0  # damaged ranges skipped in files that were read
+    problems: list[str] = field(default_factory=list)  # one line per file with damage
     crawl: str = ""  # the crawl the files belong to, as their warcinfo names it
     run_id: int | None = None  # the reindex run
 
@@ -67,6 +70,8 @@ class ReindexReport:
         for gate, count in other.rejected.items():
             self.rejected[gate] = self.rejected.get(gate, 0) + count
         self.unresolved_revisits += other.unresolved_revisits
+        self.too_large += other.too_large
+        self.damaged += other.damaged
         self.problems += other.problems
 
 
@@ -88,7 +93,8 @@ def _capture_record(stored: StoredRecord, label: str) -> CaptureRecord:
         ref=WarcRef(label, stored.offset, stored.length,
                     headers.get_header("WARC-Record-ID") or ""),
         record_type=stored.record.rec_type,
-        payload_digest=headers.get_header("WARC-Payload-Digest") or sha1_digest(stored.content),
+        payload_digest=headers.get_header("WARC-Payload-Digest") or (
+            "" if stored.too_large else sha1_digest(stored.content)),
         fetched_at=fetched,
         request_record_id="",
         revisit_of=headers.get_header("WARC-Refers-To"),
@@ -124,8 +130,10 @@ def reindex(
 ) -> ReindexReport:
     """Index every response of `paths` into `root/index.db`, each HTML page through
     `analyse` (in `pool` when given). `gated`: `analyse` applies the crawl's gates, as the
-    run's row records. A damaged file is reported in `problems` and the run goes on; what
-    was readable before the damage is kept."""
+    run's row records. A damaged record costs only itself: each file with damage is one
+    line of `problems` ("N records, K damaged at <byte ranges>"), and every readable
+    record of it, before and after the damage, is indexed. A body over the cap is a capture
+    with that reason, never extracted."""
     paths = [Path(p) for p in paths]
     report = ReindexReport()
     index = Index(root / INDEX_NAME)
@@ -154,7 +162,8 @@ def reindex(
         index.finish_run(run_id, "finished" if not report.problems else "finished_with_errors",
                            {"files": report.files, "records": report.records,
                             "captures": report.captures, "articles": report.articles,
-                            "rejected": report.rejected, "problems": len(report.problems)})
+                            "rejected": report.rejected, "problems": len(report.problems),
+                            "damaged": report.damaged, "too_large": report.too_large})
     finally:
         index.close()
     return report
@@ -165,9 +174,11 @@ def _captures(path: Path, root: Path, index: Index, run_id: int,
     # An `.open` file (a crawl that died) is named as it will be once sealed: the pointers
     # then survive `check --repair` or the resumed crawl renaming it.
     label = warc_label(path.with_name(path.name.removesuffix(OPEN_SUFFIX)), root)
-    known = 0
+    known = records = 0
+    damaged: list[Damage] = []
     try:
-        for stored in iter_records(path):
+        for stored in iter_records(path, damaged.append):
+            records += 1
             report.records += 1
             record = stored.record
             # ARC files open with a filedesc:// record; warcio reads any text line as ARC.
@@ -177,6 +188,10 @@ def _captures(path: Path, root: Path, index: Index, run_id: int,
             url, status, content_type, capture = capture_row(stored, label)
             capture_id = index.add_capture(run_id, url, status, content_type, capture)
             report.captures += 1
+            if stored.too_large:  # kept as a capture with the reason, never extracted
+                index.note_capture_error(capture_id, f"{stored.too_large}: not extracted")
+                report.too_large += 1
+                continue
             if status != 200 or not is_html(content_type, stored.content[:512]):
                 continue
             body = stored.content
@@ -189,13 +204,16 @@ def _captures(path: Path, root: Path, index: Index, run_id: int,
                     report.unresolved_revisits += 1
                     continue
             yield _Page(capture_id, url, body, content_type)
-    except WarcError as exc:
+    except WarcError as exc:  # the file itself cannot be read
         report.problems.append(str(exc))
-        logger.debug("%s", exc)
         return
     if not known:
-        report.problems.append(f"{path}: not a WARC or ARC file")
-        return
+        why = f" ({damaged[0].reason})" if damaged else " (empty)" if not records else ""
+        report.problems.append(f"{path}: not a WARC or ARC file{why}")
+    elif damaged:
+        report.damaged += len(damaged)
+        report.problems.append(f"{path}: {records:,} records, {describe(damaged)}")
+        logger.debug("%s: damaged %s", path, damaged)
 
 
 def capture_payload(root: Path, index: Index, capture_id: int) -> bytes | None:
@@ -207,12 +225,19 @@ def capture_payload(root: Path, index: Index, capture_id: int) -> bytes | None:
         return None
     try:
         record, payload = read_record(root, pointer)
-    except WarcError:
+        return decode_payload(payload, record.http_headers) if record.http_headers else None
+    except WarcError:  # BodyTooLarge too
         return None
-    return decode_payload(payload, record.http_headers) if record.http_headers else None
 
 
 def _batches(items: Iterable[_Page], size: int) -> Iterator[list[_Page]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
+    batch: list[_Page] = []
+    weight = 0
+    for item in items:
+        batch.append(item)
+        weight += len(item.body)
+        if len(batch) >= size or weight >= BATCH_BYTES:
+            yield batch
+            batch, weight = [], 0
+    if batch:
         yield batch

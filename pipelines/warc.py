@@ -4,7 +4,8 @@
 member per record, in files named `{crawl}-{YYYYMMDDhhmmss}-{serial:05d}-{host}.warc.gz`
 that carry a `.open` suffix while written. Records are serialised here rather than through
 warcio's writer because its gzip level is fixed at 9, which made compression the crawl's
-bottleneck; warcio reads everything back (`iter_records`, `read_record`) and checks it.
+bottleneck; warcio reads everything back (`iter_records`, `read_record`: record by record,
+past any damage, pipelines/resync.py) and checks it.
 
 Plain Python: no Scrapy imports, so the crawl, `reindex`, `check` and the tests share it.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import io
 import json
 import os
 import socket
@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
-from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
+from pipelines.decoding import MAX_BODY_BYTES, BodyTooLarge, WarcError, decode_payload
 from pipelines.failpoints import armed, failpoint
+from pipelines.resync import Damage, Found, Reader, describe
 
 WARC_VERSION = "WARC/1.1"
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
@@ -52,10 +52,6 @@ DEFAULT_MAX_BYTES = 1_000_000_000
 DEFAULT_GZIP_LEVEL = 6
 
 Headers = Sequence[tuple[str, str]]
-
-
-class WarcError(Exception):
-    """A WARC file or record that cannot be read as expected."""
 
 
 @dataclass(frozen=True)
@@ -392,25 +388,43 @@ def resolve_warc_path(root: Path, file: str) -> Path:
     return path
 
 
-def read_record(root: Path, ref: WarcRef | tuple[str, int, int]) -> tuple[ArcWarcRecord, bytes]:
+def read_record(root: Path, ref: WarcRef | tuple[str, int, int], *, payload: bool = True
+                ) -> tuple[ArcWarcRecord, bytes]:
     """Read one record by pointer: returns the record (headers parsed) and its raw payload
-    as stored (HTTP body still Content-Encoded). Raises WarcError when it is not there."""
+    as stored (HTTP body still Content-Encoded; empty when `payload` is False). Raises
+    WarcError when it is not there, BodyTooLarge (a WarcError) when its payload is over
+    the cap."""
     file, offset, length = (ref.file, ref.offset, ref.length) if isinstance(ref, WarcRef) else ref
     path = resolve_warc_path(root, file)
     try:
         with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if offset + length > size:
+                raise WarcError(f"{file}: record at {offset} is truncated")
             fh.seek(offset)
-            data = fh.read(length)
+            reader = Reader(_Span(fh, offset), length, limit=MAX_BODY_BYTES, keep=payload)
+            found = next(iter(reader), None)
     except OSError as exc:
         raise WarcError(f"{file}: {exc.strerror}") from exc
-    if len(data) != length:
-        raise WarcError(f"{file}: record at {offset} is truncated")
-    try:
-        for record in ArchiveIterator(io.BytesIO(data), check_digests=False):
-            return record, record.raw_stream.read()
-    except ArchiveLoadFailed as exc:
-        raise WarcError(f"{file}: no WARC record at offset {offset} ({exc})") from exc
-    raise WarcError(f"{file}: no WARC record at offset {offset}")
+    if isinstance(found, Found) and found.length <= length:
+        if found.over_limit and payload:
+            raise BodyTooLarge(MAX_BODY_BYTES, "stored")
+        return found.record, found.content
+    why = f" ({found.reason})" if isinstance(found, Damage) else ""
+    raise WarcError(f"{file}: no WARC record at offset {offset}{why}")
+
+
+class _Span:
+    """The bytes of a file from `offset` on, as a file of their own (a pointer's span)."""
+
+    def __init__(self, fh: BinaryIO, offset: int) -> None:
+        self.fh, self.offset = fh, offset
+
+    def seek(self, pos: int) -> None:
+        self.fh.seek(self.offset + pos)
+
+    def read(self, size: int) -> bytes:
+        return self.fh.read(size)
 
 
 @dataclass(frozen=True)
@@ -420,118 +434,42 @@ class StoredRecord:
     record: ArcWarcRecord
     offset: int
     length: int
-    content: bytes  # the payload as stored
+    content: bytes  # the payload, Content-Encoding undone for responses and revisits
+    too_large: str | None = None  # why `content` is empty: the body is over the cap
 
 
-def iter_records(path: Path) -> Iterator[StoredRecord]:
-    """Every record of a WARC (gzip or not) with offset and length. A damaged or truncated
-    file raises WarcError after the records before the damage were yielded: nothing
-    readable is lost."""
-    end = 0
+def iter_records(path: Path, on_damage: Callable[[Damage], None] | None = None
+                 ) -> Iterator[StoredRecord]:
+    """Every readable record of a WARC (gzip or not) with offset and length. A damaged
+    record costs only itself: its byte range goes to `on_damage` and reading resumes at the
+    next record. Without `on_damage`, WarcError is raised once every readable record was
+    yielded, naming the damage."""
+    damage: list[Damage] = []
     try:
         with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            iterator = ArchiveIterator(fh, check_digests=False)
-            try:
-                for record in iterator:
-                    content = record.raw_stream.read()
-                    if getattr(record.raw_stream, "limit", 0) > 0:
-                        # Fewer bytes than Content-Length: the file ends inside this record.
-                        raise WarcError(f"{path}: truncated inside the record at offset "
-                                        f"{iterator.offset}")
-                    if _decodes(record):
-                        content = decode_payload(content, record.http_headers)
-                    stored = StoredRecord(record, iterator.get_record_offset(),
-                                          iterator.get_record_length(), content)
-                    end = stored.offset + stored.length
-                    if end >= size and not _member_complete(path, stored.offset, stored.length):
-                        raise WarcError(f"{path}: truncated inside the record at offset "
-                                        f"{stored.offset} (its gzip member has no end)")
-                    yield stored
-            except WarcError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - warcio fails in many ways on damage
-                raise WarcError(f"{path}: damaged after offset {end} ({reading_error(exc)})"
-                                ) from exc
-            fh.seek(end)
-            if fh.read(64).strip():
-                # warcio stops quietly inside a cut-off gzip member: say so.
-                raise WarcError(f"{path}: truncated or damaged after offset {end}")
+            reader = Reader(fh, os.fstat(fh.fileno()).st_size, limit=MAX_BODY_BYTES)
+            for found in reader:
+                if isinstance(found, Damage):
+                    (on_damage or damage.append)(found)
+                    continue
+                yield _stored(found)
     except OSError as exc:
         raise WarcError(f"{path}: {exc.strerror}") from exc
+    if damage:
+        raise WarcError(f"{path}: {describe(damage)}")
 
 
-def _member_complete(path: Path, offset: int, length: int) -> bool:
-    """False when the gzip member at `offset` stops short of its end. warcio yields a record
-    whose file was cut in the member's last bytes (trailer, final deflate block) whole, and
-    nothing after it shows the cut: only the last record of a file can be so cut."""
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        member = fh.read(length)
-    if member[:2] != b"\x1f\x8b":
-        return True  # not gzip, or not one member per record: nothing to tell
-    inflater = zlib.decompressobj(31)
-    try:
-        while member and not inflater.eof:
-            inflater.decompress(member, 1 << 20)
-            member = inflater.unconsumed_tail
-    except zlib.error:
-        return False
-    return inflater.eof
-
-
-def reading_error(exc: BaseException) -> str:
-    """What a reader's exception says, fit for one line on a terminal: warcio quotes the
-    damaged bytes it met, control characters included."""
-    text = str(exc) or type(exc).__name__
-    text = "".join(c if c.isprintable() else "?" for c in text)
-    return text if len(text) <= 160 else text[:157] + "..."
-
-
-def _decodes(record: ArcWarcRecord) -> bool:
-    return record.http_headers is not None and record.rec_type in ("response", "revisit")
-
-
-def decode_payload(raw: bytes, http_headers: Any) -> bytes:
-    """An HTTP payload as stored -> the entity the page author wrote: chunking and
-    Content-Encoding undone. A body that does not decode as declared is returned as is
-    (servers do lie about gzip), never an exception."""
-    if "chunked" in (http_headers.get_header("Transfer-Encoding") or "").lower():
-        raw = _dechunk(raw)
-    encoding = (http_headers.get_header("Content-Encoding") or "").strip().lower()
-    try:
-        if encoding in ("gzip", "x-gzip"):
-            return zlib.decompressobj(47).decompress(raw)  # 47: gzip or zlib header
-        if encoding == "deflate":
-            try:
-                return zlib.decompress(raw)
-            except zlib.error:
-                return zlib.decompress(raw, -15)  # raw deflate, as some servers send
-        if encoding == "br":
-            import brotli  # optional: Scrapy installs it when available
-
-            return brotli.decompress(raw)
-    except Exception:  # noqa: BLE001 - undecodable: keep the stored bytes
-        return raw
-    return raw
-
-
-def _dechunk(raw: bytes) -> bytes:
-    out, pos = bytearray(), 0
-    while pos < len(raw):
-        line_end = raw.find(b"\r\n", pos)
-        if line_end < 0:
-            return raw  # not really chunked: keep what was stored
+def _stored(found: Found) -> StoredRecord:
+    record, content = found.record, found.content
+    if found.over_limit:
+        return StoredRecord(record, found.offset, found.length, b"",
+                            str(BodyTooLarge(MAX_BODY_BYTES, "stored")))
+    if record.http_headers is not None and record.rec_type in ("response", "revisit"):
         try:
-            size = int(raw[pos:line_end].split(b";")[0].strip() or b"0", 16)
-        except ValueError:
-            return raw
-        if size == 0:
-            break
-        start = line_end + 2
-        out += raw[start:start + size]
-        pos = start + size + 2
-    return bytes(out)
+            content = decode_payload(content, record.http_headers)
+        except BodyTooLarge as exc:
+            return StoredRecord(record, found.offset, found.length, b"", str(exc))
+    return StoredRecord(record, found.offset, found.length, content)
 
 
 def read_warcinfo(path: Path) -> dict[str, str] | None:

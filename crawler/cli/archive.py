@@ -37,9 +37,9 @@ def extract(file: Path, url: str, captured_at: str | None, as_json: bool) -> Non
         liputan extract page.html --url https://news.example.id/berita/d-1/judul
         liputan extract page.html.gz --url https://example.id/read/2022/01/06/1/x --json
     """
-    import gzip
     from datetime import datetime
 
+    from pipelines.decoding import MAX_BODY_BYTES, BodyTooLarge, decode_bytes
     from pipelines.extract import ExtractionError, article_from_bytes, is_html
 
     moment = None
@@ -49,10 +49,15 @@ def extract(file: Path, url: str, captured_at: str | None, as_json: bool) -> Non
         except ValueError as exc:
             raise fail(f"--captured-at {captured_at!r} is not an ISO 8601 date-time") from exc
     try:
-        body = file.read_bytes()
+        with open(file, "rb") as fh:
+            body = fh.read(MAX_BODY_BYTES + 1)  # a page over the cap is not read whole
+        if len(body) > MAX_BODY_BYTES:
+            raise BodyTooLarge(MAX_BODY_BYTES, "stored")
         if body[:2] == b"\x1f\x8b":
-            body = gzip.decompress(body)
-    except (OSError, EOFError) as exc:
+            body = decode_bytes(body, "gzip")
+    except BodyTooLarge as exc:
+        raise fail(f"{file}: {exc}: not extracted (the crawl's cap)") from exc
+    except OSError as exc:
         raise fail(f"cannot read {file}: {exc}") from exc
     head = body[:8192]
     if b"\x00" in head or not (is_html(None, body) or re.search(
@@ -91,8 +96,9 @@ def reindex(warcs: tuple[Path, ...], archive: Path, workers: int, no_gates: bool
     Liputan's WARC files carry their crawl's config: its gates (language, publication
     window, topic relevance) apply again, so the index holds the crawl's articles;
     --no-gates indexes every article. Other tools' WARC files are indexed without gates.
-    Damaged files are reported and skipped after their last good record; exit code 1 if
-    any file had problems.
+    A damaged record costs only itself: each damaged file is one line ("N records, K
+    damaged at <byte ranges>"), every readable record of it is indexed, and the other files
+    go on. Exit code 1 if anything was damaged or unreadable.
 
     \b
     Example:
@@ -102,6 +108,7 @@ def reindex(warcs: tuple[Path, ...], archive: Path, workers: int, no_gates: bool
     from crawler.components.workers import analyse_in_worker, set_focus
     from crawler.feedback import apply_feedback
     from pipelines.cluster import cluster_archive
+    from pipelines.decoding import MAX_BODY_BYTES
     from pipelines.pool import default_workers, extraction_pool
     from pipelines.reindex import ReindexReport
     from pipelines.reindex import reindex as rebuild
@@ -141,6 +148,10 @@ def reindex(warcs: tuple[Path, ...], archive: Path, workers: int, no_gates: bool
         clustered = cluster_archive(archive)
         notes.append(f"syndication clusters: {clustered.clusters:,} of 2 or more articles"
                      f" hold {clustered.clustered:,} of {clustered.articles:,}")
+    if report.too_large:
+        notes.append(f"{report.too_large:,} capture(s) with a body over"
+                     f" {MAX_BODY_BYTES >> 20} MB (stored or decoded): indexed with the"
+                     " reason, not extracted")
     if report.unresolved_revisits:
         notes.append(f"{report.unresolved_revisits:,} revisit record(s) of HTML pages refer to"
                      " records in no indexed WARC file (reindex those files too, first):"
@@ -155,7 +166,8 @@ def reindex(warcs: tuple[Path, ...], archive: Path, workers: int, no_gates: bool
     for problem in report.problems:
         click.echo(f"problem: {problem}", err=True)
     if report.problems:
-        raise fail(f"{len(report.problems)} WARC file(s) had problems (see above)")
+        raise fail(f"{len(report.problems)} WARC file(s) had problems (see above); every"
+                   " readable record was indexed")
 
 
 def _by_stored_config(warcs: tuple[Path, ...]) -> list[tuple[dict[str, Any] | None, list[Path]]]:
@@ -200,6 +212,10 @@ def _gates(document: dict[str, Any] | None, paths: list[Path], no_gates: bool
 def check(archive: Path, repair: bool) -> None:
     """Verify WARC digests, that every index pointer reads back its record, and that the
     index is not behind its WARCs (after a crash).
+
+    A damaged record is reported with its byte range, one line per file ("N records, K
+    damaged at ..."), and every record after it is checked all the same. Exit code 1 when
+    anything is found.
 
     \b
     Examples:

@@ -234,6 +234,7 @@ def show(key: str, archive: Path, raw: bool, as_json: bool) -> None:
         liputan show 12
         liputan show http://www.kabarnusantara.test/internasional/d-5890123/slug --raw
     """
+    from pipelines.decoding import BodyTooLarge
     from pipelines.index import Index
     from pipelines.warc import WarcError, decode_payload, read_record
 
@@ -250,12 +251,15 @@ def show(key: str, archive: Path, raw: bool, as_json: bool) -> None:
         try:
             record, payload = read_record(archive, (row["warc_file"], row["warc_offset"],
                                                     row["warc_length"]))
+            body = decode_payload(payload, record.http_headers)  # within the cap
+        except BodyTooLarge as exc:  # never inflated whole
+            raise fail(f"{row['warc_file']} @{row['warc_offset']}: {exc}") from exc
         except WarcError as exc:
             raise fail(str(exc)) from exc
         # Headers exactly as archived; the body with its Content-Encoding undone, readable.
         out = click.get_binary_stream("stdout")
         out.write(record.http_headers.to_bytes())
-        out.write(decode_payload(payload, record.http_headers))
+        out.write(body)
         return
     if as_json:
         click.echo(json.dumps(row, ensure_ascii=False, indent=2))

@@ -103,7 +103,8 @@ def _response(archive: CrawlArchive, capture: dict[str, Any], meta: dict[str, An
         return None
     try:
         record, payload = read_record(archive.root, pointer)
-    except WarcError as exc:
+        body = decode_payload(payload, record.http_headers)  # within the cap
+    except WarcError as exc:  # BodyTooLarge too
         logger.warning("cannot read back %s: %s", capture["url"], exc)
         return None
     http = record.http_headers
@@ -111,7 +112,6 @@ def _response(archive: CrawlArchive, capture: dict[str, Any], meta: dict[str, An
     for name, value in http.headers:
         if name.lower().encode("latin-1") not in _DROPPED:
             headers.appendlist(name, value)
-    body = decode_payload(payload, http)
     key = archive.adopt(capture["record_id"], capture["id"])
     cls = responsetypes.from_args(headers=headers, url=capture["url"], body=body)
     request = Request(capture["url"], meta={**meta, CAPTURE_KEY: key}, dont_filter=True)
