@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from crawler.config import MAX_PAGES
+
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
@@ -76,7 +78,7 @@ class Options:
             progress=progress,
             progress_interval=number("PROGRESS_INTERVAL", float, 0.05, 3600),
             log_interval=number("LOG_INTERVAL", float, 0.05, 86400),
-            max_pages=int(number("MAX_PAGES", int, 0, 1 << 40)),
+            max_pages=int(number("MAX_PAGES", int, 0, MAX_PAGES)),
             focus=flag("FOCUS"),
             best_first=flag("BEST_FIRST"),
             resume=flag("RESUME"),
