@@ -82,6 +82,7 @@ def run_crawl(config: CrawlConfig, archive: Path, proxy: str | None = None,
     process = CrawlerProcess(settings)
     # Scrapy's per-component INFO lines drown the progress line on a terminal.
     logging.getLogger("scrapy.middleware").setLevel(logging.WARNING)
+    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_without_traceback)
     crawler = process.create_crawler(CoverageSpider)
     process.crawl(crawler, config=str(config.path))
     process.start()
@@ -106,6 +107,13 @@ def run_crawl(config: CrawlConfig, archive: Path, proxy: str | None = None,
     if run is not None and run["status"] != "interrupted":
         _cluster(found.options.archive_dir, config.name)
     return CrawlResult(config, archive, stats, run, feedback)
+
+
+def _without_traceback(record: logging.LogRecord) -> bool:
+    """A robots.txt that cannot be fetched (a closed port, a dead host) is the site's
+    problem: Scrapy's error line names the URL and the reason; its traceback adds nothing."""
+    record.exc_info, record.exc_text = None, None
+    return True
 
 
 def _cluster(archive: Path, crawl: str) -> None:

@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
+MAX_WORKERS = 256  # more extraction processes than any machine has cores: a typo
 
 
 def default_workers() -> int:

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from crawler import __version__
+from pipelines.index import SQLITE_MAX_INTEGER
 from pipelines.lock import ArchiveBusy, ArchiveLock
 
 DEFAULT_ARCHIVE = "archive"
@@ -27,6 +28,10 @@ archive_option = click.option(
     default=DEFAULT_ARCHIVE, show_default=True, envvar="LIPUTAN_ARCHIVE",
     help="Archive root: WARC files under <crawl>/warcs/, the index in index.db.",
 )
+
+# A row id or a count on the command line (--run N, --limit N): past SQLite's range it is a
+# usage error, not a traceback from the query.
+POSITIVE = click.IntRange(1, SQLITE_MAX_INTEGER)
 
 
 def fail(message: str) -> click.ClickException:

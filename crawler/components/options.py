@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crawler.config import MAX_PAGES
+from pipelines.pool import MAX_WORKERS
+from pipelines.urls import url_problem
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -66,15 +68,20 @@ class Options:
         if progress not in PROGRESS_MODES:
             raise OptionsError(f"LIPUTAN_PROGRESS must be one of {', '.join(PROGRESS_MODES)};"
                                f" got {progress!r}")
+        proxy = str(settings.get("LIPUTAN_HTTP_PROXY") or "")
+        if proxy and url_problem(proxy):
+            raise OptionsError(f"LIPUTAN_HTTP_PROXY (--proxy) must be an http(s) URL such as"
+                               f" http://127.0.0.1:8080; {proxy!r} is not one"
+                               f" ({url_problem(proxy)})")
         return cls(
             archive_dir=Path(settings.get("LIPUTAN_ARCHIVE_DIR") or "archive"),
             capture=flag("CAPTURE_ENABLED"),
             extract=flag("EXTRACT_ENABLED"),
-            extract_workers=int(number("EXTRACT_WORKERS", int, 0, 256)),
+            extract_workers=int(number("EXTRACT_WORKERS", int, 0, MAX_WORKERS)),
             extract_niceness=int(number("EXTRACT_NICENESS", int, 0, 19)),
             warc_max_bytes=int(number("WARC_MAX_BYTES", int, 1, 1 << 50)),
             warc_gzip_level=int(number("WARC_GZIP_LEVEL", int, 0, 9)),
-            http_proxy=str(settings.get("LIPUTAN_HTTP_PROXY") or ""),
+            http_proxy=proxy,
             progress=progress,
             progress_interval=number("PROGRESS_INTERVAL", float, 0.05, 3600),
             log_interval=number("LOG_INTERVAL", float, 0.05, 86400),
