@@ -55,7 +55,22 @@ def hold_archive(archive: Path, crawl: str = "", kind: str = "crawl") -> Archive
         raise fail(str(exc)) from exc
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C (SIGINT)
+
+
+class _Commands(click.Group):
+    """The `liputan` group: Ctrl-C in any command is one line and exit 130 (click's own
+    answer is "Aborted!" and exit 1; a crawl says how to resume before it exits 130)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="liputan")
 def cli() -> None:
     """Liputan: archive Indonesian news coverage as WARC files and search it.

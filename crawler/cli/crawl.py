@@ -16,6 +16,7 @@ import click
 from crawler.cli import (
     DEFAULT_ARCHIVE,
     DEMO_CONFIG,
+    EXIT_INTERRUPTED,
     POSITIVE,
     REPO_ROOT,
     archive_option,
@@ -126,6 +127,10 @@ def crawl(config_file: Path, archive: Path, proxy: str | None, settings: tuple[s
         click.echo(f"Interrupted: run {result.run['run']} of {config.name!r} is saved; run"
                    " the same command again to resume it.", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    if result.left_for_later:
+        click.echo(f"Interrupted after the crawl: run {result.run['run']} of {config.name!r}"
+                   f" {result.status}; {result.left_for_later}.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     if result.status != "finished":
         # One line cron mails: which run, how it ended, why, where to look.
         run = result.run
@@ -133,9 +138,6 @@ def crawl(config_file: Path, archive: Path, proxy: str | None, settings: tuple[s
                    f" {run['fetched']}, failed fetches {run['failures']}"
                    f"{_commonest_failure(archive, run['run'], run['failures'])});"
                    f" see `liputan report {run['run']}`")
-
-
-EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
 
 
 def _commonest_failure(archive: Path, run_id: int, failures: int) -> str:
