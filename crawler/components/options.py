@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crawler.config import MAX_PAGES
+from crawler.config import MAX_DELAY_SECONDS, MAX_PAGES
 from pipelines.pool import MAX_WORKERS
 from pipelines.urls import url_problem
 
@@ -43,6 +43,8 @@ class Options:
     resume: bool
     max_failure_share: float
     schedule_id: int | None
+    delay_jitter: float
+    max_host_wait: float
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Options:
@@ -91,4 +93,6 @@ class Options:
             resume=flag("RESUME"),
             max_failure_share=number("MAX_FAILURE_SHARE", float, 0, 1),
             schedule_id=int(number("SCHEDULE_ID", int, 0, 1 << 62)) or None,
+            delay_jitter=number("DELAY_JITTER", float, 0, 10),
+            max_host_wait=number("MAX_HOST_WAIT", float, 1, MAX_DELAY_SECONDS),
         )
