@@ -137,7 +137,7 @@ def echo_timeline_chart(counts: list[Any], width: int = 50) -> None:
 
 
 def main() -> None:
-    cli()
+    cli(prog_name="liputan")  # also under `python -m crawler.cli`: usage lines say liputan
 
 
 # The commands, by the user they serve (each module adds its own to the group).
