@@ -7,6 +7,7 @@ file without reading code.
 from __future__ import annotations
 
 import hashlib
+import math
 import tomllib
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -15,8 +16,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.relevance import DEFAULT_THRESHOLD
+from pipelines.language import LANGUAGES
+from pipelines.urls import host_problem, url_problem
 
 MAX_RECHECK_DAYS = 36_500  # a century: more is a typo (and past datetime's range)
+MAX_PAGES = 1 << 40  # more pages than any archive could hold: a typo
+# The longest Liputan waits between two requests to one host: the delay a config may set,
+# and the cap on a robots.txt Crawl-delay and on a server's Retry-After (a server cannot
+# park a crawl for days, nor a typo stall it forever: `inf` once sent nothing at all).
+MAX_DELAY_SECONDS = 3600.0
+MAX_NAME_LENGTH = 100  # it names directories and WARC files
 
 
 class ConfigError(ValueError):
@@ -144,6 +153,18 @@ _SECTIONS = {
 }
 _URL_LISTS = {("sources", "feeds"), ("sources", "sitemaps"), ("sources", "start_urls"),
               ("topic", "seed_urls")}
+# Lists whose every entry must say something: an empty keyword or query matches anything.
+_WORD_LISTS = {("topic", "keywords"), ("topic", "seed_texts"), ("sources", "search_queries"),
+               ("sources", "tags"), ("sources", "outlets"), ("sources", "aggregators")}
+# Numeric keys, (lowest, highest) inclusive: outside is a typo or a crawl that cannot work.
+_RANGES: dict[str, tuple[float, float]] = {
+    "limits.max_pages": (1, MAX_PAGES),
+    "limits.max_depth": (0, 1000),
+    "limits.tunnel_depth": (0, 1000),
+    "politeness.delay_per_host": (0, MAX_DELAY_SECONDS),
+    "politeness.concurrent_per_host": (1, 256),
+    "recrawl.recheck_days": (0, MAX_RECHECK_DAYS),
+}
 
 
 def load_config(path: str | Path) -> CrawlConfig:
@@ -173,9 +194,11 @@ def parse_config(raw: dict[str, Any], *, path: Path | None = None, digest: str =
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{where}: key 'name' must be a non-empty string (the crawl's name)")
-    if not all(c.isalnum() or c in "-_." for c in name):
+    if not (name.isascii() and all(c.isalnum() or c in "-_." for c in name)
+            and name[0].isalnum() and len(name) <= MAX_NAME_LENGTH):
         raise ConfigError(f"{where}: key 'name' may hold only letters, digits, '-', '_' and '.'"
-                          f" (it names WARC files); got {name!r}")
+                          f", start with a letter or digit and be at most {MAX_NAME_LENGTH}"
+                          f" long (it names WARC files); got {name!r}")
     sections: dict[str, Any] = {}
     for section, cls in _SECTIONS.items():
         table = raw.get(section, {})
@@ -216,12 +239,45 @@ def _build(cls: type, table: dict[str, Any], section: str, where: str) -> Any:
             )
         expected = known[key].type
         values[key] = _coerce(value, str(expected), f"{section}.{key}", where)
-        if (section, key) in _URL_LISTS:
-            for url in values[key]:
-                if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-                    raise ConfigError(f"{where}: {section}.{key} must hold http(s) URLs; "
-                                      f"got {url!r}")
+        _check_value(values[key], section, key, where)
     return cls(**values)
+
+
+def _check_value(value: Any, section: str, key: str, where: str) -> None:
+    """The rule of one key beyond its type: ranges, URLs, hosts, non-blank entries."""
+    name = f"{section}.{key}"
+    if name in _RANGES:
+        low, high = _RANGES[name]
+        if value < low:
+            raise ConfigError(f"{where}: {name} must be at least {low:g}; got {value!r}")
+        if value > high:
+            raise ConfigError(f"{where}: {name} must be at most {high:g}; got {value!r}")
+    if (section, key) in _URL_LISTS:
+        for url in value:
+            problem = url_problem(url)
+            if problem:
+                raise ConfigError(f"{where}: {name} must hold http(s) URLs; {url!r} is not"
+                                  f" one ({problem})")
+    if (section, key) in _WORD_LISTS and any(not v.strip() for v in value):
+        raise ConfigError(f"{where}: {name} holds an empty string")
+    if name == "topic.aliases" and any(not group or any(not v.strip() for v in group)
+                                       for group in value):
+        raise ConfigError(f"{where}: topic.aliases holds an empty group or spelling")
+    if name == "sources.domains":
+        for domain in value:
+            problem = None if "/" in domain or ":" in domain else host_problem(domain)
+            if "/" in domain or ":" in domain or problem:
+                raise ConfigError(f"{where}: sources.domains must hold domain names such as"
+                                  f" \"example.co.id\" (no scheme, port or path); got"
+                                  f" {domain!r}")
+    if name == "topic.language" and value and value not in LANGUAGES:
+        raise ConfigError(f"{where}: topic.language must be a language code the detector"
+                          f" knows (ISO 639-1, such as \"id\" or \"ms\"; \"\" = any"
+                          f" language); got {value!r}")
+    if name == "politeness.user_agent" and (
+            len(value) > 512 or not all(32 <= ord(c) < 127 for c in value)):
+        raise ConfigError(f"{where}: politeness.user_agent must be printable ASCII on one"
+                          f" line, at most 512 characters; got {value[:60]!r}")
 
 
 def _coerce(value: Any, expected: str, key: str, where: str) -> Any:
@@ -246,8 +302,10 @@ def _coerce(value: Any, expected: str, key: str, where: str) -> Any:
             raise fail("a whole number >= 0")
         return value
     if expected == "float":
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise fail("a number >= 0")
+        # TOML has inf and nan: neither is a delay or a threshold.
+        if (isinstance(value, bool) or not isinstance(value, int | float)
+                or not math.isfinite(value) or value < 0):
+            raise fail("a finite number >= 0")
         return float(value)
     if expected == "str":
         if not isinstance(value, str):
@@ -263,17 +321,10 @@ def _coerce(value: Any, expected: str, key: str, where: str) -> Any:
 
 
 def _check(config: CrawlConfig, where: str) -> None:
-    topic, limits = config.topic, config.limits
+    topic = config.topic
     if (topic.published_after and topic.published_before
             and topic.published_after > topic.published_before):
         raise ConfigError(f"{where}: topic.published_after is later than topic.published_before")
-    if limits.max_pages == 0:
-        raise ConfigError(f"{where}: limits.max_pages must be at least 1")
-    if config.recrawl.recheck_days > MAX_RECHECK_DAYS:
-        raise ConfigError(f"{where}: recrawl.recheck_days must be at most {MAX_RECHECK_DAYS};"
-                          f" got {config.recrawl.recheck_days}")
-    if config.politeness.concurrent_per_host == 0:
-        raise ConfigError(f"{where}: politeness.concurrent_per_host must be at least 1")
     for pattern in topic.seed_texts:
         if not config.seed_text_files(pattern):
             raise ConfigError(f"{where}: topic.seed_texts {pattern!r} matches no file")

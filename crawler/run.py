@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sqlite3
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,10 +32,17 @@ class CrawlResult:
     stats: dict[str, Any]
     run: dict[str, Any] | None = None  # the run as `liputan runs` shows it, from the index
     feedback: FeedbackReport | None = None  # relevance feedback after the crawl, if any
+    # A second Ctrl-C stopped the crawl at once: its spider never closed, the run is left
+    # as a kill leaves it, resumed by the next crawl.
+    stopped_at_once: bool = False
+    # Ctrl-C (or SIGTERM) after the crawl had closed: what was left for later, and how.
+    left_for_later: str = ""
 
     @property
     def status(self) -> str:
         """The run's recorded status (`finished`, `failed`, `interrupted`...)."""
+        if self.stopped_at_once:
+            return "interrupted"
         return str(self.run["status"]) if self.run else self.finish_reason
 
     @property
@@ -79,33 +88,87 @@ def run_crawl(config: CrawlConfig, archive: Path, proxy: str | None = None,
     """Crawl `config` into `archive`; returns the crawl's final stats. Raises OptionsError
     for a setting Liputan cannot use, before anything starts."""
     settings = checked_settings(archive, proxy, overrides)
-    process = CrawlerProcess(settings)
+    handlers = _interrupt_handlers()
+    process = _Process(settings)
     # Scrapy's per-component INFO lines drown the progress line on a terminal.
     logging.getLogger("scrapy.middleware").setLevel(logging.WARNING)
+    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_without_traceback)
     crawler = process.create_crawler(CoverageSpider)
     process.crawl(crawler, config=str(config.path))
     process.start()
+    # Scrapy's handlers outlive its reactor, where they do nothing: from here Ctrl-C and
+    # SIGTERM interrupt the steps below (each is safe to cut: a kill leaves them pending).
+    _restore_interrupts(handlers)
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
     found = services(crawler)
     run = _recorded_run(found.options.archive_dir, found.run_id)
+    if "finish_reason" not in stats:  # the spider never closed: a second Ctrl-C
+        return CrawlResult(config, archive, stats, run, stopped_at_once=True)
     focus = getattr(crawler.spider, "focus", None)
     feedback = None
-    if focus is not None and run is not None and run["status"] != "interrupted":
-        # After the crawl, not during it: the reactor is stopped and Ctrl-C works. A kill
-        # leaves the run's feedback "pending", which `liputan check` reports and the next
-        # run's feedback (or `liputan regate`) applies. The crawl released the archive's
-        # lock when it closed: the feedback takes it again.
-        try:
-            with ArchiveLock(found.options.archive_dir, config.name, kind="feedback"):
-                feedback = apply_feedback(found.options.archive_dir, config.name, focus,
-                                          workers=found.options.extract_workers,
-                                          run_id=run["run"])
-        except (ArchiveBusy, OSError, sqlite3.Error) as exc:
-            logging.getLogger(__name__).warning("relevance feedback left pending: %s", exc)
+    step = "relevance feedback left pending (the next run or `liputan regate` applies it)"
+    try:
+        if process.signalled:  # Ctrl-C as the crawl was closing: nothing left to stop
+            raise KeyboardInterrupt
+        if focus is not None and run is not None and run["status"] != "interrupted":
+            # After the crawl, not during it: the reactor is stopped and Ctrl-C works. A
+            # kill leaves the run's feedback "pending", which `liputan check` reports and
+            # the next run's feedback (or `liputan regate`) applies. The crawl released the
+            # archive's lock when it closed: the feedback takes it again.
+            try:
+                with ArchiveLock(found.options.archive_dir, config.name, kind="feedback"):
+                    feedback = apply_feedback(found.options.archive_dir, config.name, focus,
+                                              workers=found.options.extract_workers,
+                                              run_id=run["run"])
+            except (ArchiveBusy, OSError, sqlite3.Error) as exc:
+                logging.getLogger(__name__).warning("relevance feedback left pending: %s",
+                                                    exc)
+            run = _recorded_run(found.options.archive_dir, found.run_id)
+        step = "syndication clusters left for the next run (or `liputan clusters --rebuild`)"
+        if run is not None and run["status"] != "interrupted":
+            _cluster(found.options.archive_dir, config.name)
+    except KeyboardInterrupt:
         run = _recorded_run(found.options.archive_dir, found.run_id)
-    if run is not None and run["status"] != "interrupted":
-        _cluster(found.options.archive_dir, config.name)
+        return CrawlResult(config, archive, stats, run, feedback, left_for_later=step)
     return CrawlResult(config, archive, stats, run, feedback)
+
+
+class _Process(CrawlerProcess):
+    """Remembers Ctrl-C and SIGTERM, even one that came as the crawl was closing, when
+    Scrapy has nothing left to stop and the steps after the crawl would ignore it."""
+
+    signalled = False
+
+    def _signal_shutdown(self, signum: int, frame: Any) -> None:
+        self.signalled = True
+        super()._signal_shutdown(signum, frame)
+
+
+def _interrupt_handlers() -> dict[int, Any]:
+    return {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+
+def _restore_interrupts(before: dict[int, Any]) -> None:
+    """The handlers from before the crawl, SIGTERM raising KeyboardInterrupt like Ctrl-C
+    where it would have killed the process (a scheduler's SIGTERM gets the same answer);
+    an ignored signal (nohup, a background job) stays ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig, handler in before.items():
+        if sig == signal.SIGTERM and handler == signal.SIG_DFL:
+            handler = _interrupt
+        signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _without_traceback(record: logging.LogRecord) -> bool:
+    """A robots.txt that cannot be fetched (a closed port, a dead host) is the site's
+    problem: Scrapy's error line names the URL and the reason; its traceback adds nothing."""
+    record.exc_info, record.exc_text = None, None
+    return True
 
 
 def _cluster(archive: Path, crawl: str) -> None:

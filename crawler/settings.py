@@ -1,6 +1,7 @@
 """Scrapy settings for Liputan, and every LIPUTAN_* default with what it controls."""
 
 from crawler import __version__
+from crawler.config import MAX_DELAY_SECONDS
 from pipelines.decoding import MAX_BODY_BYTES
 
 BOT_NAME = "liputan"
@@ -30,14 +31,22 @@ LIPUTAN_RESUME = True
 # A run whose failed fetches pass this share of its requests is recorded "failed", exit 1.
 LIPUTAN_MAX_FAILURE_SHARE = 0.5
 LIPUTAN_SCHEDULE_ID = 0  # the schedule that started this run (set by `liputan scheduler`)
+# Gaps between two requests to one host are drawn in DOWNLOAD_DELAY x [1, 1 + this]: above
+# the configured delay, never below (crawler/politeness.py).
+LIPUTAN_DELAY_JITTER = 0.5
+# The longest a host is left alone: caps its robots.txt Crawl-delay and any backoff after a
+# 429 or 503 (its Retry-After included).
+LIPUTAN_MAX_HOST_WAIT = MAX_DELAY_SECONDS
 
 # -- Scrapy --------------------------------------------------------------------------------
 USER_AGENT = f"Liputan/{__version__} (archival crawler for news research)"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 2  # crawl configs raise it (politeness.concurrent_per_host)
-DOWNLOAD_DELAY = 2.0  # per host; crawl configs set it (politeness.delay_per_host)
-DOWNLOAD_DELAY_JITTER = 0.5  # +-50 % around the delay, like a person, not a metronome
+DOWNLOAD_DELAY = 2.0  # per host, a floor; crawl configs set it (politeness.delay_per_host)
+# Scrapy's +-50 % would go below the floor (0.56 s gaps under 1.0 s): LIPUTAN_DELAY_JITTER
+# randomises above it instead (crawler/components/politeness.py).
+DOWNLOAD_DELAY_JITTER = 0
 DOWNLOAD_TIMEOUT = 60
 # Bigger responses are dropped and logged as failures; what reads the archive later decodes
 # no more of a body either (pipelines/decoding.py).
@@ -76,4 +85,5 @@ ITEM_PIPELINES: dict[str, int] = {}
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,  # replaced by the progress extension
     "crawler.components.progress.Progress": 500,
+    "crawler.components.politeness.Politeness": 510,
 }

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from crawler.web import COVERAGE_PATH, DATABASE, PLUGIN_NAME, articles_path
 from pipelines import chart
-from pipelines.index import research
+from pipelines.index import research, row_id
 from pipelines.index.research import PERIODS, Selection
 
 RECORD_PATH = "/-/liputan/record/{}"  # an article's archived response
@@ -165,9 +165,16 @@ def replay_url(datasette: Any, capture: dict[str, Any]) -> str | None:
     return None
 
 
+def _row_id(text: str, what: str) -> int:
+    number = row_id(text)
+    if number is None:  # past SQLite's range: no row has it
+        raise NotFound(f"No {what} {text}")
+    return number
+
+
 async def article_record_page(datasette: Any, request: Any) -> Response:
     db = datasette.get_database(DATABASE)
-    article_id = int(request.url_vars["article_id"])
+    article_id = _row_id(request.url_vars["article_id"], "article")
     article = (await db.execute(
         "SELECT id, title, url, outlet, published_at, capture_id FROM articles WHERE id = ?",
         [article_id])).first()
@@ -178,7 +185,7 @@ async def article_record_page(datasette: Any, request: Any) -> Response:
 
 async def capture_record_page(datasette: Any, request: Any) -> Response:
     db = datasette.get_database(DATABASE)
-    capture_id = int(request.url_vars["capture_id"])
+    capture_id = _row_id(request.url_vars["capture_id"], "capture")
     article = (await db.execute(
         "SELECT a.id, a.title, a.url, a.outlet, a.published_at, a.capture_id FROM articles a"
         " WHERE a.capture_id = ? UNION ALL SELECT a.id, a.title, a.url, a.outlet,"

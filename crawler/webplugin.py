@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from crawler import webpages
 from crawler.web import COVERAGE_PATH, DATABASE, articles_path
 from crawler.webpages import CAPTURE_PATH, RECORD_PATH
+from pipelines.index import row_id
 
 
 # -- hooks ---------------------------------------------------------------------------------
@@ -46,9 +47,10 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
     if database != DATABASE or table != "articles" or "_run" not in request.args:
         return None
     runs = request.args.getlist("_run")
-    if not all(run.isdigit() for run in runs):
+    ids = [row_id(run) for run in runs]
+    if None in ids:
         raise BadRequest("_run= takes a run id (a whole number)")
-    params = {f"liputan_run_{i}": int(run) for i, run in enumerate(runs)}
+    params = {f"liputan_run_{i}": run for i, run in enumerate(ids)}
     return FilterArguments(
         [f"id IN (SELECT article_id FROM run_articles WHERE run_id = :{name})"
          for name in params],

@@ -10,6 +10,23 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+# Every code the text classifier can return: py3langid's model's classes (ISO 639-1, or ISO 639-3
+# where a language has no two-letter code, such as ace for Acehnese). A crawl config's
+# language must be one of them, or its gate could never pass an article
+# (tests/test_config.py checks this list against the model).
+LANGUAGES = frozenset((
+    "ace", "af", "am", "an", "ar", "ary", "arz", "as", "az", "ba", "bcl", "be", "bg", "bn",
+    "br", "bs", "ca", "crh", "cs", "cy", "da", "de", "dz", "el", "en", "eo", "es", "et", "eu",
+    "ext", "fa", "fi", "fo", "fr", "fuv", "fy", "ga", "gcf", "gcr", "gd", "gl", "gom", "grc",
+    "gu", "gug", "guw", "ha", "hbo", "he", "hi", "hr", "ht", "hu", "hy", "id", "ig", "is", "it",
+    "ja", "jv", "ka", "kab", "kik", "kk", "km", "kn", "ko", "ku", "ky", "la", "lb", "lg", "lij",
+    "ln", "lo", "lt", "ltg", "lv", "mg", "mk", "ml", "mn", "mr", "ms", "mt", "my", "ne", "nl",
+    "nn", "no", "nso", "oc", "om", "or", "pa", "pcm", "pl", "ps", "pt", "qu", "ro", "ru", "rw",
+    "sa", "sdh", "se", "si", "sk", "sl", "sn", "so", "sq", "sr", "st", "sv", "sw", "ta", "te",
+    "tg", "th", "tk", "tl", "tr", "tt", "ug", "uk", "ur", "uz", "uzs", "vec", "vi", "vo", "wa",
+    "wuu", "xh", "yo", "yue", "zh", "zu", "zxx",
+))
+
 # Enough text to be sure, little enough to stay cheap: the classifier's cost grows with length.
 SAMPLE_CHARS = 600
 MIN_CHARS = 40

@@ -58,7 +58,7 @@ def page_of(url: str, rel_prev: bool = False) -> PageOf | None:
             if value.lower() in ("all", "semua", "full"):
                 page = SINGLE
                 continue
-            if value.isdigit() and 1 <= int(value) <= MAX_PAGES:
+            if value.isdecimal() and 1 <= int(value) <= MAX_PAGES:  # not "²": int() fails
                 page = int(value)
                 continue
         if SINGLE_PARAMS.get(low) == value.lower() and page is None:

@@ -2,7 +2,9 @@
 
 Workers are started by spawn (forking a process that runs a reactor and threads can
 deadlock on locks held at fork time) and die with their parent however it dies: a kill -9
-or the OOM killer must not leave orphans extracting for nobody.
+or the OOM killer must not leave orphans extracting for nobody. Ctrl-C is the parent's to
+answer: the terminal sends SIGINT to the whole process group, and a worker that took it
+would print a KeyboardInterrupt traceback and break the pool under the parent's feet.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
+MAX_WORKERS = 256  # more extraction processes than any machine has cores: a typo
 
 
 def default_workers() -> int:
@@ -47,8 +50,10 @@ def _die_with_parent(parent: int) -> None:
 def _init_worker(parent: int, niceness: int, setup: Callable[..., None] | None,
                  args: tuple[Any, ...]) -> None:
     _die_with_parent(parent)
-    # Ctrl-C reaches the whole process group: the parent decides how to stop, not us.
+    # Ctrl-C reaches the whole process group: the parent decides how to stop, not us. The
+    # worker started with SIGINT blocked (_Pool): ignore it, then let the mask go.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if niceness:
         # The event loop is the crawl's one serial path; workers can lag without harm.
         with contextlib.suppress(OSError):
@@ -57,10 +62,27 @@ def _init_worker(parent: int, niceness: int, setup: Callable[..., None] | None,
         setup(*args)
 
 
+class _Pool(ProcessPoolExecutor):
+    """Workers spawned with SIGINT blocked (the mask survives exec): a Ctrl-C while one is
+    still importing (~1 s) stays pending until its initializer ignores it. A `with` block
+    left by an exception (Ctrl-C in the parent) drops the work not yet started."""
+
+    def submit(self, *args: Any, **kwargs: Any) -> Any:  # workers are spawned in submit
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            return super().submit(*args, **kwargs)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        self.shutdown(wait=True, cancel_futures=exc_type is not None)
+        return False
+
+
 def extraction_pool(workers: int, niceness: int = 0, setup: Callable[..., None] | None = None,
                     args: tuple[Any, ...] = ()) -> ProcessPoolExecutor:
     """A spawned pool of `workers` processes; `setup(*args)` runs once in each."""
-    return ProcessPoolExecutor(
+    return _Pool(
         max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_worker, initargs=(os.getpid(), niceness, setup, args),
     )

@@ -60,7 +60,7 @@ def warcinfo_run(path: Path) -> int | None:
                 return None
             for line in stored.content.decode("utf-8", "replace").splitlines():
                 key, _, value = line.partition(":")
-                if key.strip() == "liputan-run" and value.strip().isdigit():
+                if key.strip() == "liputan-run" and value.strip().isdecimal():
                     return int(value.strip())
             return None
     except WarcError:

@@ -31,6 +31,7 @@ GATES = ("language", "window", "topic")  # the report's columns; others count as
 OUTLET_COLUMNS = ("discovered", "fetched", "failures", "archived", "indexed", "rejected",
                   "robots_blocked", "budget_dropped", "new_records", "revisits")
 LISTED = 500  # failed fetches shown in the table and the HTML (JSON has every one)
+POLITENESS = "liputan/politeness/"  # the crawl's politeness counts in the run's stats
 
 
 class ReportError(LookupError):
@@ -124,7 +125,47 @@ def run_report(index: Index, run_id: int, *, verify: bool = True) -> dict[str, A
         "undated_articles": undated,
         "warc_files": files,
         "valid": all(not f["problems"] for f in files) if verify else None,
+        "politeness": _politeness(index, run_id),
     }
+
+
+def _politeness(index: Index, run_id: int) -> dict[str, Any]:
+    """The politeness counts of the run's stats (crawler/components/politeness.py): the
+    delay floor and jitter, backoffs after 429/503, each host's honoured Crawl-delay. A
+    resumed run keeps the stats of its last process."""
+    row = index.conn.execute("SELECT stats FROM runs WHERE id=?", [run_id]).fetchone()
+    try:
+        stats = json.loads(row[0] or "{}") if row else {}
+    except ValueError:
+        return {}
+    found: dict[str, Any] = {}
+    for key, value in sorted(stats.items() if isinstance(stats, dict) else []):
+        if key.startswith(POLITENESS + "crawl_delay/"):
+            found.setdefault("crawl_delay", {})[key[len(POLITENESS) + 12:]] = value
+        elif key.startswith(POLITENESS):
+            found[key[len(POLITENESS):]] = value
+    return found
+
+
+def politeness_lines(politeness: dict[str, Any]) -> list[str]:
+    """The politeness counts in words, one line each (empty for a crawl before them)."""
+    if not politeness:
+        return []
+    floor, jitter = politeness.get("delay_floor", 0), politeness.get("delay_jitter", 0)
+    lines = [f"delay per host {floor:g} s at least, drawn up to {jitter:.0%} above it"
+             if floor else "no delay between requests to one host"]
+    if politeness.get("backoffs"):
+        lines.append(f"backed off {politeness['backoffs']:,} times after a 429 or 503"
+                     f" ({politeness.get('retry_after', 0):,} as Retry-After said,"
+                     f" {politeness.get('backoff_capped', 0):,} capped),"
+                     f" {politeness.get('backoff_seconds', 0):,.1f} s in all, longest"
+                     f" {politeness.get('longest_backoff', 0):,.1f} s")
+    for host, seconds in politeness.get("crawl_delay", {}).items():
+        lines.append(f"robots.txt Crawl-delay of {host} honoured: {seconds:g} s")
+    if politeness.get("held_at_shutdown"):
+        lines.append(f"{politeness['held_at_shutdown']:,} requests still waiting for their"
+                     " host when the crawl stopped, left for the resumed run")
+    return lines
 
 
 def _outlet() -> dict[str, Any]:
@@ -223,6 +264,9 @@ def render_text(report: dict[str, Any]) -> str:
     if report["errors"]:
         lines += ["", "Errors by kind"]
         lines += [f"  {n:>7,}  {kind}" for kind, n in report["errors"].items()]
+    polite = politeness_lines(report.get("politeness", {}))
+    if polite:
+        lines += ["", "Politeness", *(f"  {line}" for line in polite)]
     lines += ["", f"Robots-blocked URLs ({len(report['robots_blocked'])})"]
     lines += [f"  {row['url']}" for row in report["robots_blocked"]]
     failures = report["failures"]
@@ -291,6 +335,10 @@ def render_html(report: dict[str, Any]) -> str:
         parts += ["<h2>Errors by kind</h2>", "<table><tr><th>kind</th><th>count</th></tr>",
                   *(f'<tr><td>{e(k)}</td><td class="n">{n:,}</td></tr>'
                     for k, n in report["errors"].items()), "</table>"]
+    polite = politeness_lines(report.get("politeness", {}))
+    if polite:
+        parts += ["<h2>Politeness</h2>", "<ul>", *(f"<li>{e(line)}</li>" for line in polite),
+                  "</ul>"]
     robots = report["robots_blocked"]
     parts += [f"<h2>Robots-blocked URLs ({len(robots)})</h2>", "<ul>",
               *(f"<li><code>{e(r['url'])}</code></li>" for r in robots), "</ul>"]

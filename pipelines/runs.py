@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines.index import Index
+from pipelines.index import Index, row_id
 from pipelines.lock import live_status
 
 # SQL over `captures`. robots.txt fetches are politeness, not pages: they count neither as
@@ -79,6 +79,16 @@ def run_counts(index: Index, run_ids: Iterable[int]) -> dict[int, RunCounts]:
             f" AND run_id IN ({marks}) GROUP BY run_id", ids):
         values[run_id]["changed_articles"] = count
     return {run_id: RunCounts(**found) for run_id, found in values.items()}
+
+
+def commonest_failure(index: Index, run_id: int) -> tuple[str, int] | None:
+    """What most of a run's failed page fetches went wrong with (the error as recorded,
+    or `HTTP <status>`), and how many share it; None when none failed."""
+    row = index.conn.execute(
+        f"SELECT coalesce(error, 'HTTP ' || status), count(*) FROM captures WHERE run_id=?"
+        f" AND {IS_PAGE} AND {IS_FAILED} GROUP BY 1 ORDER BY 2 DESC, min(id) LIMIT 1",
+        [run_id]).fetchone()
+    return (str(row[0]), int(row[1])) if row else None
 
 
 def new_articles(index: Index, run_ids: list[int]) -> dict[int, int]:
@@ -156,8 +166,11 @@ def run_rows(index: Index, *, crawl: str | None = None, limit: int | None = None
 def find_run(index: Index, ref: str) -> int | None:
     """A run by id, `latest` (of the archive), or a crawl's name (its latest run)."""
     ref = ref.strip()
-    if ref.isdigit():
-        row = index.conn.execute("SELECT id FROM runs WHERE id=?", [int(ref)]).fetchone()
+    number = row_id(ref)
+    if number is not None:
+        row = index.conn.execute("SELECT id FROM runs WHERE id=?", [number]).fetchone()
+    elif ref.isdigit():  # a number no run can have ('²', past SQLite's range)
+        row = None
     elif ref == "latest":
         row = index.conn.execute("SELECT max(id) FROM runs").fetchone()
     else:

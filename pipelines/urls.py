@@ -8,6 +8,7 @@ the crawl uses to fetch a story once.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -17,6 +18,9 @@ _TRACKING = re.compile(
     r"|_hsenc|_hsmi|spm|tt_medium|tt_content|amp_js_v|usqp|ga_source|ga_medium|ga_campaign)$",
     re.I,
 )
+# A host name once IDNA-encoded: dot-separated labels (underscores occur in real DNS names).
+_HOST_NAME = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}"
+                        r"[a-z0-9_])?)*\.?")
 _AMP_PATH = re.compile(r"/amp(?=/|$)|\.amp(?=$|\.html?$)", re.I)
 _AMP_PARAMS = {"amp", "amp_js_v", "usqp", "outputtype", "_amp"}
 
@@ -78,3 +82,41 @@ def url_key(url: str) -> str:
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                        if k.lower() not in _AMP_PARAMS])
     return host + path + (f"?{query}" if query else "")
+
+
+def host_problem(host: str) -> str | None:
+    """Why `host` is not a host name or IP address a request can go to; None when it is."""
+    if not host:
+        return "no host"
+    try:
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return f"{host!r} is not a valid host name"
+    if len(ascii_host) > 253 or not _HOST_NAME.fullmatch(ascii_host):
+        return f"{host!r} is not a valid host name"
+    return None
+
+
+_PORT = "the port must be a whole number from 1 to 65535"
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` is not an absolute http(s) URL with a valid host and port, in a few
+    words; None when it is one."""
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return "it holds a space or control character"
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # parses the port and checks IPv6 brackets
+    except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535", ...
+        return _PORT if "port" in str(exc).lower() else "a malformed IPv6 address or URL"
+    if parts.scheme not in ("http", "https"):
+        return "only http and https URLs can be crawled"
+    if port == 0:
+        return _PORT
+    return host_problem(parts.hostname or "")

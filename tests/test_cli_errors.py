@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 
-from tests.conftest import liputan
+from tests.conftest import REPO, liputan
+from tests.timedweb import Host, TimedWeb
 
 COMMANDS = ["demo", "crawl", "search", "show", "reindex", "check", "history", "diff", "runs",
             "report", "serve", "clusters", "links", "graph", "export", "timeline"]
@@ -134,3 +138,144 @@ def test_a_liputan_setting_is_read_from_the_environment_too(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "LIPUTAN_RESUME must be True or False; got 'maybe'" in result.stderr
+
+
+# -- issue 13: odd input that used to print a traceback -------------------------------------
+@pytest.mark.parametrize("command", ["show", "history", "diff"])
+@pytest.mark.parametrize("key", ["99999999999999999999999", "²"])
+def test_an_id_no_article_can_have_is_no_article(crawled, command, key):
+    # Past SQLite's INTEGER range (OverflowError) or a digit int() refuses (ValueError).
+    assert_one_line_error(liputan(command, key, "--archive", str(crawled.root)),
+                          f"no article with id or URL {key!r}")
+
+
+@pytest.mark.parametrize("key", ["99999999999999999999999", "²"])
+def test_a_run_no_run_can_have_is_no_run(crawled, key):
+    assert_one_line_error(liputan("report", key, "--archive", str(crawled.root)),
+                          f"no run {key!r}")
+
+
+def assert_usage_error(result, text):
+    """click's answer to a malformed command line: its usage line, exit code 2."""
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("Usage: liputan") and text in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ("search", "x", "--run", "99999999999999999999999"),
+    ("export", "-o", "x.jsonl", "--run", "99999999999999999999999"),
+    ("clusters", "--min-size", "99999999999999999999999"),
+    ("clusters", "--limit", "99999999999999999999999"),
+])
+def test_a_number_past_sqlite_s_range_is_a_usage_error(crawled, args):
+    assert_usage_error(liputan(*args, "--archive", str(crawled.root)),
+                       "is not in the range 1<=x<=9223372036854775807")
+
+
+def test_a_negative_worker_count_is_a_usage_error(tmp_path):
+    warc = tmp_path / "x.warc.gz"
+    warc.write_bytes(b"")
+    assert_usage_error(liputan("reindex", "--workers", "-5", str(warc), "--archive",
+                               str(tmp_path / "a")), "'--workers': -5 is not in the range")
+
+
+def write_config(tmp_path, start_url: str):
+    path = tmp_path / "crawl.toml"
+    path.write_text(f'name = "odd"\n[sources]\nstart_urls = ["{start_url}"]\n'
+                    "[politeness]\ndelay_per_host = 0\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("url", "says"), [
+    ("http://[::1", "a malformed IPv6 address or URL"),
+    ("http://127.0.0.1:99999/", "the port must be a whole number from 1 to 65535"),
+])
+def test_a_start_url_that_cannot_be_fetched_is_one_line_before_anything_starts(
+        tmp_path, url, says):
+    result = liputan("crawl", str(write_config(tmp_path, url)), "--archive", str(tmp_path / "a"))
+    assert_one_line_error(result, f"sources.start_urls must hold http(s) URLs; {url!r} is"
+                                  f" not one ({says})")
+    assert not (tmp_path / "a").exists()
+
+
+def test_a_malformed_proxy_is_one_line_before_anything_starts(tmp_path):
+    from tests.conftest import DEMO_CONFIG
+
+    result = liputan("crawl", str(DEMO_CONFIG), "--archive", str(tmp_path / "a"),
+                     "--proxy", "http://[::1")
+    assert_one_line_error(result, "LIPUTAN_HTTP_PROXY (--proxy) must be an http(s) URL")
+    assert not (tmp_path / "a").exists()
+
+
+def test_an_unreachable_crawl_fails_with_exit_1_and_says_why(tmp_path):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    archive = tmp_path / "a"
+    result = liputan("crawl", str(write_config(tmp_path, f"http://127.0.0.1:{port}/")),
+                     "--archive", str(archive))
+    assert_one_line_error(result, "run 1 of odd failed (pages fetched 0, failed fetches 3:"
+                                  " DownloadConnectionRefusedError")
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: run 1 of odd failed")
+    conn = sqlite3.connect(archive / "index.db")
+    assert conn.execute("SELECT status FROM runs").fetchall() == [("failed",)]
+
+
+def test_usage_errors_exit_2_and_other_errors_1_as_the_readme_says(tmp_path):
+    assert_usage_error(liputan("search", "--no-such-option"), "No such option")
+    assert_usage_error(liputan("show"), "Missing argument")
+    assert_one_line_error(liputan("show", "1", "--archive", str(tmp_path)), "no index at")
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    assert ("a malformed command line (an unknown option, a missing argument, a file that"
+            " does not exist) is refused by click with its usage line and exit code 2") in readme
+    assert "every command exits 1 on an error (2 on a malformed command line)" in readme
+
+
+# -- Ctrl-C -----------------------------------------------------------------------------------
+def _crawl_to_interrupt(tmp_path, web):
+    """A crawl with extraction workers, in its own process group like a terminal's job."""
+    config = tmp_path / "slow.toml"
+    config.write_text(f'name = "slow"\n[sources]\nstart_urls = ["{web.start_urls[0]}"]\n'
+                      "[politeness]\ndelay_per_host = 0.2\n", encoding="utf-8")
+    return subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "crawl", str(config), "--archive",
+         str(tmp_path / "a"), "--proxy", web.proxy_url], cwd=REPO, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def _when(condition, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def test_ctrl_c_during_a_crawl_is_one_line_and_exit_130(tmp_path):
+    """Ctrl-C reaches the whole process group: the extraction workers, still importing,
+    used to print a KeyboardInterrupt traceback each and break the pool (65 tracebacks)."""
+    with TimedWeb({"slow.test": Host(pages=40)}) as web:
+        proc = _crawl_to_interrupt(tmp_path, web)
+        _when(lambda: len(web.arrivals) >= 2)  # the home page: the workers start now
+        time.sleep(0.3)
+        os.killpg(proc.pid, signal.SIGINT)
+        _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "BrokenProcessPool" not in err
+    assert err.strip().splitlines()[-1] == ("Interrupted: run 1 of 'slow' is saved; run the"
+                                            " same command again to resume it.")
+
+
+def test_a_second_ctrl_c_stops_at_once_without_a_traceback(tmp_path):
+    with TimedWeb({"slow.test": Host(pages=40)}) as web:
+        proc = _crawl_to_interrupt(tmp_path, web)
+        _when(lambda: len(web.arrivals) >= 4)
+        os.killpg(proc.pid, signal.SIGINT)
+        time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)
+        sent = time.monotonic()
+        _out, err = proc.communicate(timeout=60)
+        took = time.monotonic() - sent
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and took < 10, (took, err)
+    assert "Interrupted: run 1 of 'slow' is saved" in err.strip().splitlines()[-1]

@@ -77,6 +77,40 @@ def test_valid_config_loads_into_dataclasses(tmp_path):
         (GOOD + "[recrawl]\nrecheck_days = 100000\n", "recrawl.recheck_days must be at most"),
         (GOOD + '[recrawl]\nenabled = "yes"\n', "recrawl.enabled must be true or false"),
         (GOOD + "[recrawl]\nrecheck = 3\n", "unknown key recrawl.recheck"),
+        # Values of the right type that would break the crawl (issue 13): every key a rule.
+        (GOOD.replace("delay_per_host = 0", "delay_per_host = inf"),
+         "politeness.delay_per_host must be a finite number >= 0; got inf"),
+        (GOOD.replace("delay_per_host = 0", "delay_per_host = nan"),
+         "politeness.delay_per_host must be a finite number >= 0; got nan"),
+        (GOOD.replace("delay_per_host = 0", "delay_per_host = -1.5"),
+         "politeness.delay_per_host must be a finite number >= 0"),
+        (GOOD.replace("delay_per_host = 0", "delay_per_host = 86400"),
+         "politeness.delay_per_host must be at most 3600; got 86400.0"),
+        (GOOD.replace("delay_per_host = 0", "concurrent_per_host = 0"),
+         "politeness.concurrent_per_host must be at least 1"),
+        (GOOD.replace("delay_per_host = 0", "concurrent_per_host = 5000"),
+         "politeness.concurrent_per_host must be at most 256"),
+        (GOOD.replace("delay_per_host = 0", 'user_agent = "bot\\r\\nX-Evil: 1"'),
+         "politeness.user_agent must be printable ASCII on one line"),
+        (GOOD.replace("[topic]", "[topic]\nthreshold = nan"), "topic.threshold must be a finite"),
+        (GOOD.replace("[topic]", '[topic]\nlanguage = "ind"'),
+         "topic.language must be a language code the detector knows (ISO 639-1, such as \"id\""),
+        (GOOD.replace("[topic]", '[topic]\nlanguage = "xx"'), "got 'xx'"),
+        (GOOD.replace('keywords = ["Kazakhstan", "Tokayev"]', 'keywords = ["Kazakhstan", " "]'),
+         "topic.keywords holds an empty string"),
+        (GOOD.replace("[topic]", "[topic]\naliases = [[]]"), "topic.aliases holds an empty group"),
+        (GOOD.replace("max_pages = 100", "max_pages = 0"), "limits.max_pages must be at least 1"),
+        (GOOD.replace("max_pages = 100", "max_pages = 99999999999999"),
+         "limits.max_pages must be at most"),
+        (GOOD.replace("max_pages = 100", "max_depth = 100000"), "limits.max_depth must be at most"),
+        (GOOD.replace("max_pages = 100", "tunnel_depth = -1"),
+         "limits.tunnel_depth must be a whole"),
+        (GOOD.replace('name = "kaz"', 'name = ".."'), "key 'name' may hold only"),
+        (GOOD.replace('name = "kaz"', 'name = "' + "k" * 101 + '"'), "at most 100 long"),
+        (GOOD.replace("[sources]", '[sources]\ndomains = ["https://kabarku.id/"]'),
+         "sources.domains must hold domain names such as \"example.co.id\""),
+        (GOOD.replace("[sources]", '[sources]\ndomains = ["kabar..id"]'), "got 'kabar..id'"),
+        (GOOD.replace("[sources]", '[sources]\ntags = [""]'), "sources.tags holds an empty"),
     ],
 )
 def test_mistakes_are_named(tmp_path, text, message):
@@ -86,6 +120,45 @@ def test_mistakes_are_named(tmp_path, text, message):
     assert message in str(info.value)
     assert str(path) in str(info.value)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(("url", "problem"), [
+    ("http://[::1", "a malformed IPv6 address or URL"),
+    ("http://[::1]:99999/", "the port must be a whole number from 1 to 65535"),
+    ("http://127.0.0.1:99999/", "the port must be a whole number from 1 to 65535"),
+    ("http://127.0.0.1:0/", "the port must be a whole number from 1 to 65535"),
+    ("http://127.0.0.1:-1/", "the port must be a whole number from 1 to 65535"),
+    ("http://exa mple.test/", "it holds a space or control character"),
+    ("http://:80/", "no host"),
+    ("http://a..test/", "'a..test' is not a valid host name"),
+    ("file:///etc/passwd", "only http and https URLs can be crawled"),
+])
+def test_a_url_that_cannot_be_fetched_is_named_with_the_reason(tmp_path, url, problem):
+    text = GOOD.replace('"http://www.kabarnusantara.test/"', f'"{url}"')
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    assert str(info.value) == (f"{tmp_path / 'crawl.toml'}: sources.start_urls must hold"
+                               f" http(s) URLs; {url!r} is not one ({problem})")
+
+
+@pytest.mark.parametrize("url", ["http://[::1]:8080/", "https://bücher.test/berita",
+                                 "http://127.0.0.1:65535/x?y=1#z", "http://a_b.test/"])
+def test_urls_with_ip_literals_idn_hosts_and_ports_are_fine(tmp_path, url):
+    text = GOOD.replace('"http://www.kabarnusantara.test/"', f'"{url}"')
+    assert load_config(write(tmp_path, text)).sources.start_urls == (url,)
+
+
+@pytest.mark.parametrize("language", ["", "id", "ms", "en", "jv", "ace"])
+def test_every_language_the_detector_returns_is_accepted(tmp_path, language):
+    text = GOOD.replace("[topic]", f'[topic]\nlanguage = "{language}"')
+    assert load_config(write(tmp_path, text)).topic.language == language
+
+
+def test_the_config_s_language_list_is_the_detector_s():
+    # One list, in pipelines/language.py; it must name exactly what the classifier returns.
+    from pipelines.language import LANGUAGES, _identifier
+
+    assert set(_identifier().nb_classes) == LANGUAGES
 
 
 def test_missing_file_is_a_config_error(tmp_path):

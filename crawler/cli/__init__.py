@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from crawler import __version__
+from pipelines.index import SQLITE_MAX_INTEGER
 from pipelines.lock import ArchiveBusy, ArchiveLock
 
 DEFAULT_ARCHIVE = "archive"
@@ -27,6 +28,10 @@ archive_option = click.option(
     default=DEFAULT_ARCHIVE, show_default=True, envvar="LIPUTAN_ARCHIVE",
     help="Archive root: WARC files under <crawl>/warcs/, the index in index.db.",
 )
+
+# A row id or a count on the command line (--run N, --limit N): past SQLite's range it is a
+# usage error, not a traceback from the query.
+POSITIVE = click.IntRange(1, SQLITE_MAX_INTEGER)
 
 
 def fail(message: str) -> click.ClickException:
@@ -50,7 +55,22 @@ def hold_archive(archive: Path, crawl: str = "", kind: str = "crawl") -> Archive
         raise fail(str(exc)) from exc
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C (SIGINT)
+
+
+class _Commands(click.Group):
+    """The `liputan` group: Ctrl-C in any command is one line and exit 130 (click's own
+    answer is "Aborted!" and exit 1; a crawl says how to resume before it exits 130)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="liputan")
 def cli() -> None:
     """Liputan: archive Indonesian news coverage as WARC files and search it.
@@ -117,7 +137,7 @@ def echo_timeline_chart(counts: list[Any], width: int = 50) -> None:
 
 
 def main() -> None:
-    cli()
+    cli(prog_name="liputan")  # also under `python -m crawler.cli`: usage lines say liputan
 
 
 # The commands, by the user they serve (each module adds its own to the group).

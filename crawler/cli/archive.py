@@ -18,6 +18,7 @@ from crawler.cli import (
     hold_archive,
     index_path,
 )
+from pipelines.pool import MAX_WORKERS
 
 
 @cli.command()
@@ -86,7 +87,8 @@ def extract(file: Path, url: str, captured_at: str | None, as_json: bool) -> Non
 @click.argument("warcs", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @archive_option
-@click.option("--workers", type=int, default=0, help="Extraction processes (0 = all cores).")
+@click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=0,
+              help="Extraction processes (0 = all cores).")
 @click.option("--no-gates", is_flag=True,
               help="Index every article: do not re-apply the crawl's language, window and "
                    "topic gates stored with its WARC files.")
@@ -256,7 +258,8 @@ def check(archive: Path, repair: bool) -> None:
               help="The crawl whose archived pages are judged again.")
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=None,
               help="Relevance from which an article is coverage (default: the crawl's).")
-@click.option("--workers", type=int, default=0, help="Extraction processes (0 = all cores).")
+@click.option("--workers", type=click.IntRange(0, MAX_WORKERS), default=0,
+              help="Extraction processes (0 = all cores).")
 def regate(archive: Path, crawl_name: str, threshold: float | None, workers: int) -> None:
     """Judge a crawl's archived pages again, fetching nothing: relevance feedback from its
     coverage, and the topic gate at another threshold if given.

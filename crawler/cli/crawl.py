@@ -16,6 +16,8 @@ import click
 from crawler.cli import (
     DEFAULT_ARCHIVE,
     DEMO_CONFIG,
+    EXIT_INTERRUPTED,
+    POSITIVE,
     REPO_ROOT,
     archive_option,
     cli,
@@ -85,7 +87,7 @@ def _print_summary(result: Any) -> None:
 @click.option("--dry-run", is_flag=True,
               help="Print the discovery plan (every start URL by source and outlet) and the "
                    "topic's strongest terms; fetch nothing.")
-@click.option("--schedule-id", type=int, hidden=True,
+@click.option("--schedule-id", type=POSITIVE, hidden=True,
               help="The schedule this run belongs to (the scheduler passes it).")
 @output_format
 def crawl(config_file: Path, archive: Path, proxy: str | None, settings: tuple[str, ...],
@@ -125,15 +127,35 @@ def crawl(config_file: Path, archive: Path, proxy: str | None, settings: tuple[s
         click.echo(f"Interrupted: run {result.run['run']} of {config.name!r} is saved; run"
                    " the same command again to resume it.", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    if result.left_for_later:
+        click.echo(f"Interrupted after the crawl: run {result.run['run']} of {config.name!r}"
+                   f" {result.status}; {result.left_for_later}.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     if result.status != "finished":
-        # One line cron mails: which run, how it ended, where to look.
+        # One line cron mails: which run, how it ended, why, where to look.
         run = result.run
         raise fail(f"run {run['run']} of {config.name} {result.status} (pages fetched"
-                   f" {run['fetched']}, failed fetches {run['failures']});"
+                   f" {run['fetched']}, failed fetches {run['failures']}"
+                   f"{_commonest_failure(archive, run['run'], run['failures'])});"
                    f" see `liputan report {run['run']}`")
 
 
-EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
+def _commonest_failure(archive: Path, run_id: int, failures: int) -> str:
+    """What the run's failed fetches went wrong with, for its one line: a closed port or
+    a dead host says so at once."""
+    from pipelines.index import Index
+    from pipelines.runs import commonest_failure
+
+    index = Index(index_path(archive))
+    try:
+        found = commonest_failure(index, run_id)
+    finally:
+        index.close()
+    if found is None:
+        return ""
+    error, count = found
+    error = error if len(error) <= 160 else error[:157] + "..."
+    return f": {error}" if count == failures else f", {count} of them: {error}"
 
 
 def _print_plan(config: Any, fmt: str) -> None:

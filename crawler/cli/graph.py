@@ -8,7 +8,16 @@ from typing import Any
 
 import click
 
-from crawler.cli import archive_option, cli, emit, fail, hold_archive, index_path, output_format
+from crawler.cli import (
+    POSITIVE,
+    archive_option,
+    cli,
+    emit,
+    fail,
+    hold_archive,
+    index_path,
+    output_format,
+)
 
 
 def _open(archive: Path) -> sqlite3.Connection:
@@ -21,9 +30,9 @@ def _open(archive: Path) -> sqlite3.Connection:
 
 @cli.command()
 @archive_option
-@click.option("--min-size", default=2, show_default=True, type=click.IntRange(1),
+@click.option("--min-size", default=2, show_default=True, type=POSITIVE,
               help="Only clusters of at least this many articles.")
-@click.option("--limit", type=click.IntRange(1), help="At most this many clusters.")
+@click.option("--limit", type=POSITIVE, help="At most this many clusters.")
 @click.option("--rebuild", is_flag=True,
               help="Compute every signature and cluster again first (takes the archive's"
                    " lock); crawls and reindexes keep the clusters up to date by themselves.")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from crawler.cli import (
+    POSITIVE,
     archive_option,
     cli,
     echo_hits_table,
@@ -38,7 +39,7 @@ def selection_options(func: Any) -> Any:
                      help="Only this outlet, as stored (repeat for several)."),
         click.option("--crawl", "crawls", multiple=True,
                      help="Only articles a run of this crawl found (repeat for several)."),
-        click.option("--run", "runs", multiple=True, type=int,
+        click.option("--run", "runs", multiple=True, type=POSITIVE,
                      help="Only articles this run found (repeat for several)."),
         click.option("--language", "languages", multiple=True,
                      help="Only this language code, e.g. id (repeat for several)."),

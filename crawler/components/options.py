@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from crawler.config import MAX_DELAY_SECONDS, MAX_PAGES
+from pipelines.pool import MAX_WORKERS
+from pipelines.urls import url_problem
+
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
@@ -39,6 +43,8 @@ class Options:
     resume: bool
     max_failure_share: float
     schedule_id: int | None
+    delay_jitter: float
+    max_host_wait: float
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Options:
@@ -64,22 +70,29 @@ class Options:
         if progress not in PROGRESS_MODES:
             raise OptionsError(f"LIPUTAN_PROGRESS must be one of {', '.join(PROGRESS_MODES)};"
                                f" got {progress!r}")
+        proxy = str(settings.get("LIPUTAN_HTTP_PROXY") or "")
+        if proxy and url_problem(proxy):
+            raise OptionsError(f"LIPUTAN_HTTP_PROXY (--proxy) must be an http(s) URL such as"
+                               f" http://127.0.0.1:8080; {proxy!r} is not one"
+                               f" ({url_problem(proxy)})")
         return cls(
             archive_dir=Path(settings.get("LIPUTAN_ARCHIVE_DIR") or "archive"),
             capture=flag("CAPTURE_ENABLED"),
             extract=flag("EXTRACT_ENABLED"),
-            extract_workers=int(number("EXTRACT_WORKERS", int, 0, 256)),
+            extract_workers=int(number("EXTRACT_WORKERS", int, 0, MAX_WORKERS)),
             extract_niceness=int(number("EXTRACT_NICENESS", int, 0, 19)),
             warc_max_bytes=int(number("WARC_MAX_BYTES", int, 1, 1 << 50)),
             warc_gzip_level=int(number("WARC_GZIP_LEVEL", int, 0, 9)),
-            http_proxy=str(settings.get("LIPUTAN_HTTP_PROXY") or ""),
+            http_proxy=proxy,
             progress=progress,
             progress_interval=number("PROGRESS_INTERVAL", float, 0.05, 3600),
             log_interval=number("LOG_INTERVAL", float, 0.05, 86400),
-            max_pages=int(number("MAX_PAGES", int, 0, 1 << 40)),
+            max_pages=int(number("MAX_PAGES", int, 0, MAX_PAGES)),
             focus=flag("FOCUS"),
             best_first=flag("BEST_FIRST"),
             resume=flag("RESUME"),
             max_failure_share=number("MAX_FAILURE_SHARE", float, 0, 1),
             schedule_id=int(number("SCHEDULE_ID", int, 0, 1 << 62)) or None,
+            delay_jitter=number("DELAY_JITTER", float, 0, 10),
+            max_host_wait=number("MAX_HOST_WAIT", float, 1, MAX_DELAY_SECONDS),
         )

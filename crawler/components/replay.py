@@ -6,6 +6,8 @@ offered. After a crash every other row is one of:
   archived response is read back and handled by the spider's callback as if just fetched,
   so no URL is fetched twice and nothing found on the page is lost;
 - half-way through a redirect chain: the next hop is requested;
+- answered "come back later" (429, 503): its retry was waiting out the host's backoff
+  when the crawl stopped, so it is requested again;
 - never fetched: requested again (it was queued, or in flight when the process died).
 """
 
@@ -21,6 +23,7 @@ from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
 from crawler.components.capture import CAPTURE_KEY
+from crawler.politeness import BACKOFF_STATUSES
 from pipelines.warc import WarcError, decode_payload, read_record
 
 if TYPE_CHECKING:
@@ -49,6 +52,8 @@ async def resume_requests(spider: CoverageSpider, archive: CrawlArchive
         if chain is None:
             continue
         url, capture = chain
+        if capture is not None and capture["status"] in BACKOFF_STATUSES:
+            capture = None  # the retry never went (crawler/components/politeness.py)
         meta = {**row["meta"], FRONTIER_KEY: row["key"]}
         if capture is None and row["state"] == "reserved" and url == row["url"]:
             continue  # still waiting in the reserve (restored there)

@@ -22,6 +22,7 @@ from scrapy.http import Response
 
 from crawler.components.capture import CAPTURE_KEY
 from crawler.components.conditional import NOT_MODIFIED, VALIDATORS_KEY
+from crawler.components.politeness import HeldAtShutdown
 from crawler.components.replay import resume_requests
 from crawler.components.services import services
 from crawler.components.workers import propose_in_worker
@@ -199,6 +200,8 @@ class CoverageSpider(scrapy.Spider):
         """A request that ends without reaching its callback (robots.txt, an HTTP error
         status, a fetch that failed after its retries, the page budget): WarcCapture has
         recorded what there was; the frontier is done with it."""
+        if failure.check(HeldAtShutdown):
+            return  # never sent: its frontier row stays unfinished, for the resumed run
         request = getattr(failure, "request", None) or getattr(
             getattr(failure.value, "response", None), "request", None)
         if request is not None:

@@ -35,6 +35,18 @@ if TYPE_CHECKING:  # annotations only: opening an index need not load the extrac
     from pipelines.warc import CaptureRecord
 
 INDEX_NAME = "index.db"  # the one index of an archive, at its root
+SQLITE_MAX_INTEGER = (1 << 63) - 1  # the largest row id SQLite can hold
+
+
+def row_id(key: str | int) -> int | None:
+    """A row id as a user wrote it: ASCII digits (not '²', which `str.isdigit` passes)
+    within SQLite's INTEGER range; None for anything else (a URL, a name, a number no row
+    can have)."""
+    text = str(key).strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= SQLITE_MAX_INTEGER else None
 
 
 def open_readonly(path: Path | str) -> sqlite3.Connection:
@@ -679,8 +691,11 @@ class Index:
             "SELECT a.*, c.warc_file, c.warc_offset, c.warc_length, c.record_id, c.fetched_at,"
             " c.status FROM articles a JOIN captures c ON c.id = a.capture_id WHERE "
         )
-        if isinstance(key, int) or str(key).isdigit():
-            rows = list(self.db.query(sql + "a.id = ?", [int(key)]))
+        number = row_id(key)
+        if number is not None:
+            rows = list(self.db.query(sql + "a.id = ?", [number]))
+        elif str(key).strip().isdigit():  # a number no article can have
+            rows = []
         else:
             rows = list(self.db.query(sql + "a.url = ? OR a.canonical_url = ?", [key, key]))
         return rows[0] if rows else None
