@@ -138,3 +138,21 @@ def test_a_story_edited_after_the_window_may_have_been_published_in_it():
                     date(2022, 2, 15))
     assert found.entries == (("http://www.k.test/a/1", None, True),)  # late: fetched last
     assert found.out_of_window == 1
+
+
+def test_a_gzip_bomb_posing_as_a_sitemap_is_inflated_no_further_than_the_cap():
+    import resource
+    import zlib
+
+    from crawler.discovery import MAX_XML_BYTES, parse_sitemap
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    head = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            b"<url><loc>http://a.test/berita/1</loc></url>")
+    block = packer.compress(b" " * (1 << 20)) + packer.flush(zlib.Z_FULL_FLUSH)
+    body = packer.compress(head) + block * 2048 + packer.flush()  # 2 GB inflated, 2 MB sent
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    sitemap = parse_sitemap(body, "http://a.test/sitemap.xml.gz")
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before  # KiB
+    assert sitemap is None or [e.url for e in sitemap.entries] in ([], ["http://a.test/berita/1"])
+    assert grown * 1024 < 4 * MAX_XML_BYTES
