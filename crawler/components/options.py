@@ -39,6 +39,7 @@ class Options:
     resume: bool
     max_failure_share: float
     schedule_id: int | None
+    allow_link_local: bool
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Options:
@@ -82,4 +83,5 @@ class Options:
             resume=flag("RESUME"),
             max_failure_share=number("MAX_FAILURE_SHARE", float, 0, 1),
             schedule_id=int(number("SCHEDULE_ID", int, 0, 1 << 62)) or None,
+            allow_link_local=flag("ALLOW_LINK_LOCAL"),
         )
