@@ -50,13 +50,3 @@ def _resolve(href: str, base: str, origin: str) -> str | None:
     except ValueError:
         return None  # malformed URL (bad IPv6 literal, ...): skip, never fail the page
     return url if url.startswith(("http://", "https://")) else None
-
-
-def in_scope(url: str, domains: frozenset[str] | set[str]) -> bool:
-    """Whether the URL's host is one of `domains` or a subdomain of one."""
-    host = (urlsplit(url).hostname or "").lower()
-    while host:
-        if host in domains:
-            return True
-        host = host.partition(".")[2]
-    return False

@@ -1,5 +1,7 @@
 """Scrapy settings for Liputan, and every LIPUTAN_* default with what it controls."""
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 from crawler import __version__
 from crawler.config import MAX_DELAY_SECONDS
 from pipelines.decoding import MAX_BODY_BYTES
@@ -37,6 +39,9 @@ LIPUTAN_DELAY_JITTER = 0.5
 # The longest a host is left alone: caps its robots.txt Crawl-delay and any backoff after a
 # 429 or 503 (its Retry-After included).
 LIPUTAN_MAX_HOST_WAIT = MAX_DELAY_SECONDS
+# Link-local and cloud metadata addresses are refused (crawler/scope.py); True lets a crawl
+# reach a device on the local link (never a metadata address). Never for a crawl of the web.
+LIPUTAN_ALLOW_LINK_LOCAL = False
 
 # -- Scrapy --------------------------------------------------------------------------------
 USER_AGENT = f"Liputan/{__version__} (archival crawler for news research)"
@@ -60,6 +65,12 @@ TELNETCONSOLE_ENABLED = False  # opens no port
 # Scrapy 2.19's remote control runs code sent to an HTTP port on localhost: not for a crawl
 # that may run unattended from a scheduler.
 REMOTE_CONTROL_ENABLED = False
+# Host names that resolve to a link-local or metadata address are refused too. Newer Scrapy
+# renamed DNS_RESOLVER to TWISTED_DNS_RESOLVER (the old name warns there).
+if hasattr(_scrapy_defaults, "TWISTED_DNS_RESOLVER"):
+    TWISTED_DNS_RESOLVER = "crawler.components.scope.ScopedResolver"
+else:
+    DNS_RESOLVER = "crawler.components.scope.ScopedResolver"
 LOG_LEVEL = "INFO"
 # Breadth within a priority level: discovery order, not depth-first.
 DEPTH_PRIORITY = 1
@@ -71,6 +82,10 @@ SCHEDULER_START_MEMORY_QUEUE = None
 SCHEDULER_START_DISK_QUEUE = None
 
 DOWNLOADER_MIDDLEWARES = {
+    # every request, redirect hops and robots.txt included, kept to the crawl's scope;
+    # Scrapy's own lets through whatever carries allow_offsite (see the component)
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.components.scope.ScopeGuard": 50,
     # after robots.txt (100): a disallowed URL costs nothing
     "crawler.components.budget.PageBudget": 150,
     # a recheck's If-None-Match / If-Modified-Since, and its 304 let through to the spider

@@ -152,6 +152,14 @@ class CrawlArchive:
             self.counts.skipped += 1
             self.index.add_skipped(self.run_id, url, reason)
 
+    def note(self, key: str, reason: str) -> None:
+        """Why a capture's page goes no further (its response was archived, then dropped);
+        nothing once its page was indexed."""
+        capture_id = self._captures.pop(key, None)
+        if capture_id is not None:
+            with self._writing():
+                self.index.note_capture_error(capture_id, reason)
+
     def adopt(self, record_id: str, capture_id: int) -> str:
         """Take an archived capture (recovered after a crash) as this run's, so its page can
         be analysed and indexed again; returns its capture key."""

@@ -24,7 +24,7 @@ from lxml import etree
 from pipelines import dates
 from pipelines.cleanup import class_words, clean_paragraphs, page_bylines, prune_page
 from pipelines.language import detect_language
-from pipelines.links import LINK_SKIP, Link, body_links, page_base
+from pipelines.links import LINK_SKIP, MAX_PAGE_LINKS, Link, body_links, page_base
 from pipelines.pagination import page_links, page_of
 from pipelines.stemming import stemmed
 from pipelines.urls import canonical_url
@@ -81,7 +81,9 @@ class Article:
 class PageAnalysis:
     """What the extraction step learned about one archived page."""
 
-    kind: str  # "article", "page" (HTML, not an article), "other" (not HTML)
+    # "article", "page" (HTML, not an article), "other" (not HTML), BINARY (served as
+    # HTML, but not text: `error` says why)
+    kind: str
     article: Article | None = None
     links: tuple[Link, ...] = ()  # links inside the article body (the citation graph)
     error: str | None = None
@@ -96,6 +98,7 @@ class PageAnalysis:
     # The article's title and text as word stems (search indexes them): computed here, in
     # the extraction worker, so the index writer on the crawl's event loop does not.
     stems: tuple[str, str] | None = None
+    links_over_cap: int = 0  # distinct hrefs left out of `outlinks` (MAX_PAGE_LINKS)
 
 
 class ExtractionError(Exception):
@@ -154,6 +157,41 @@ def is_html(content_type: str | None, body: bytes) -> bool:
         return content_type.split(";")[0].strip().lower() in HTML_TYPES
     head = body[:512].lstrip().lower()
     return head.startswith((b"<!doctype html", b"<html"))
+
+
+BINARY = "binary"  # PageAnalysis.kind of a body served as HTML that is not text
+SNIFF_BYTES = 32 * 1024  # read from each end of the body
+# Text in any charset has next to no C0 control characters (tab, newlines and form feed
+# aside); random or compressed bytes have ~11 %. Nor does text declared in the right
+# charset fail to decode in bulk; random bytes fail about half as UTF-8.
+MAX_CONTROL_SHARE = 0.02
+MAX_UNDECODABLE_SHARE = 0.3
+_ANCHOR = re.compile(r"<a[\s>]", re.I)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def not_text(body: bytes, content_type: str | None = None) -> str | None:
+    """Why a body served as HTML is no text (the reason recorded on its capture), or None.
+    Its head and tail are decoded with the declared charset (UTF-8 when none is known)."""
+    sample = body if len(body) <= 2 * SNIFF_BYTES else body[:SNIFF_BYTES] + body[-SNIFF_BYTES:]
+    if not sample:
+        return None
+    meta = _META_CHARSET.search(sample[:4096])
+    codec = (_codec(charset_from_content_type(content_type))
+             or _codec(meta.group(1).decode("ascii", "ignore") if meta else None) or "utf-8")
+    try:
+        text = sample.decode(codec, "replace")
+    except LookupError:  # a codec that is not a text encoding (rot13, base64...)
+        text = sample.decode("utf-8", "replace")
+    if not text:
+        return None
+    controls = len(_CONTROLS.findall(text)) / len(text)
+    undecodable = text.count("\ufffd") / len(text)
+    if controls > MAX_CONTROL_SHARE:
+        return f"binary: {controls:.0%} control characters (served as {content_type or 'HTML'})"
+    if undecodable > MAX_UNDECODABLE_SHARE:
+        return f"binary: {undecodable:.0%} undecodable as {codec} (served as {content_type})"
+    return None
 
 
 # -- page structure -------------------------------------------------------------------------
@@ -518,10 +556,12 @@ _PROSE_TAGS = {"p", "blockquote", "td", "dd", "figcaption"}
 _CONTEXT_MAX = 400  # beyond this an ancestor is a region of the page, not the link's setting
 
 
-def outlinks(tree: lxml.html.HtmlElement, url: str) -> list[OutLink]:
-    """Every http(s) link of the page with its words and the text around it, read before
-    pruning (related lists are links too). A URL linked several times (a thumbnail, then
-    the headline) gets the words of every occurrence: the first is often an image."""
+def outlinks(tree: lxml.html.HtmlElement, url: str,
+             over_cap: set[str] | None = None) -> list[OutLink]:
+    """Every http(s) link of the page (the first MAX_PAGE_LINKS) with its words and the
+    text around it, read before pruning (related lists are links too). A URL linked
+    several times (a thumbnail, then the headline) gets the words of every occurrence: the
+    first is often an image. The hrefs past the cap go to `over_cap`, unread."""
     base_url = page_base(tree, url)
     anchors: dict[str, list[str]] = {}
     contexts: dict[str, str] = {}
@@ -531,6 +571,10 @@ def outlinks(tree: lxml.html.HtmlElement, url: str) -> list[OutLink]:
     for a in tree.iter("a"):
         href = (a.get("href") or "").strip()
         if not href or href.lower().startswith(LINK_SKIP):
+            continue
+        if len(anchors) >= MAX_PAGE_LINKS:
+            if over_cap is not None:
+                over_cap.add(href)
             continue
         try:
             target = urljoin(base_url, href).partition("#")[0]
@@ -631,11 +675,13 @@ _DATE_WORDS = frozenset({"date", "time", "tanggal", "tgl", "waktu", "publish", "
 
 
 def _extract(html: str, url: str, *, require_article: bool,
-             captured_at: datetime | None = None,
-             links_out: list[OutLink] | None = None) -> tuple[Article | None, list[Link]]:
+             captured_at: datetime | None = None, links_out: list[OutLink] | None = None,
+             over_cap: set[str] | None = None) -> tuple[Article | None, list[Link]]:
     tree = parse_html(html)
     if links_out is not None:
-        links_out.extend(outlinks(tree, url))
+        links_out.extend(outlinks(tree, url, over_cap))
+    if require_article and len(_ANCHOR.findall(html)) > MAX_PAGE_LINKS:
+        return None, []  # a listing; trafilatura would read its thousands of links as text
     meta = read_meta(tree)
     marked = bool(meta.types & ARTICLE_TYPES)
     if require_article and not marked and meta.og_type not in (None, "article"):
@@ -709,19 +755,25 @@ def analyse_page(body: bytes, url: str, content_type: str | None = None,
     """
     if not is_html(content_type, body):
         return PageAnalysis("other")
+    if reason := not_text(body, content_type):
+        return PageAnalysis(BINARY, error=reason, url=url)
     found: list[OutLink] | None = [] if with_outlinks else None
+    over_cap: set[str] = set()
     try:
         article, links = _extract(decode_html(body, content_type), url, require_article=True,
-                                  captured_at=captured_at, links_out=found)
+                                  captured_at=captured_at, links_out=found, over_cap=over_cap)
     except ExtractionError as exc:
-        return PageAnalysis("page", error=str(exc), outlinks=tuple(found or ()))
+        return PageAnalysis("page", error=str(exc), outlinks=tuple(found or ()),
+                            links_over_cap=len(over_cap))
     except Exception as exc:  # noqa: BLE001 - third-party parser bugs must not stop a crawl
         return PageAnalysis("page", error=f"extraction failed: {type(exc).__name__}: {exc}",
-                            outlinks=tuple(found or ()))
+                            outlinks=tuple(found or ()), links_over_cap=len(over_cap))
     if article is None:
-        return PageAnalysis("page", url=url, outlinks=tuple(found or ()))
+        return PageAnalysis("page", url=url, outlinks=tuple(found or ()),
+                            links_over_cap=len(over_cap))
     return PageAnalysis("article", article, tuple(links), url=url, outlinks=tuple(found or ()),
-                        stems=(stemmed(article.title), stemmed(article.text)))
+                        stems=(stemmed(article.title), stemmed(article.text)),
+                        links_over_cap=len(over_cap))
 
 
 def article_from_bytes(body: bytes, url: str, content_type: str | None = None,

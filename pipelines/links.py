@@ -21,6 +21,10 @@ from pipelines.urls import url_key
 if TYPE_CHECKING:  # the index reads link hosts here without loading lxml
     import lxml.html
 
+# Links read from one page, at most (its first ones). A page of 50,000 links (a link farm,
+# an endless index) took 31 s and 430 MB to extract, and queued 50,000 requests; a news
+# homepage has 200 to 700. A page with more anchors than this is a listing, not an article.
+MAX_PAGE_LINKS = 2000
 # Hrefs that lead nowhere a crawler or a reader of the archive can follow.
 LINK_SKIP = ("javascript:", "mailto:", "tel:", "data:", "#", "whatsapp:")
 # The elements a link's words are read in: the nearest one around the link is its block.

@@ -4,7 +4,8 @@ renderers write it as a terminal table, JSON, or one self-contained HTML page.
 Per outlet (the host of each URL): URLs discovered (frontier rows), pages fetched, WARC
 records archived, articles indexed, articles the gates rejected, robots-blocked and
 budget-dropped URLs, errors by kind, new records against revisits. Then the robots-blocked
-URLs in full, the failed fetches, the articles per published day (the outlet's own day:
+URLs in full, the URLs the crawl's scope refused (off site, link-local, cloud metadata, not
+http) with the reason, the failed fetches, the articles per published day (the outlet's own day:
 `published_at` keeps its offset) and the run's WARC files, each checked record by record.
 """
 
@@ -21,7 +22,7 @@ from pipelines import chart
 from pipelines.check import CheckReport, check_digests
 from pipelines.index import Index
 from pipelines.index.research import periods_between
-from pipelines.runs import IS_FAILED, IS_PAGE, run_rows
+from pipelines.runs import IS_FAILED, IS_PAGE, SCOPE_REASON, run_rows
 from pipelines.warc import resolve_warc_path
 
 # The gate words of crawler/focus.py Focus.verdict(), as stored in captures.verdict.
@@ -96,7 +97,7 @@ def run_report(index: Index, run_id: int, *, verify: bool = True) -> dict[str, A
         if failed:
             failures.append({"url": url, "status": status, "error": error or kind,
                              "at": fetched_at})
-    robots = []
+    robots, refused = [], []
     for url, reason, at in conn.execute(
             "SELECT url, reason, at FROM skipped WHERE run_id=? ORDER BY rowid", [run_id]):
         row = outlets[outlet_of(url)]
@@ -105,6 +106,9 @@ def run_report(index: Index, run_id: int, *, verify: bool = True) -> dict[str, A
             robots.append({"url": url, "outlet": outlet_of(url), "at": at})
         elif reason == "budget":
             row["budget_dropped"] += 1
+        elif reason.startswith(SCOPE_REASON):
+            refused.append({"url": url, "reason": reason.removeprefix(SCOPE_REASON).strip(),
+                            "at": at})
     days: Counter[str] = Counter()
     undated = 0
     for url, published in _indexed(index, run_id):
@@ -120,6 +124,7 @@ def run_report(index: Index, run_id: int, *, verify: bool = True) -> dict[str, A
                     for name, found in sorted(outlets.items())],
         "errors": dict(errors.most_common()),
         "robots_blocked": robots,
+        "refused": refused,
         "failures": failures,
         "published_days": [{"day": day, "articles": n} for day, n in sorted(days.items())],
         "undated_articles": undated,
@@ -231,6 +236,7 @@ def _header(report: dict[str, Any]) -> list[tuple[str, str]]:
         ("changed articles", f"{run['changed_articles']:,}"), ("revisits", f"{run['revisits']:,}"),
         ("robots-blocked", f"{run['robots_blocked']:,}"),
         ("budget-dropped", f"{run['budget_dropped']:,}"),
+        ("refused (scope)", f"{run['refused']:,}"),
     ]
 
 
@@ -269,6 +275,8 @@ def render_text(report: dict[str, Any]) -> str:
         lines += ["", "Politeness", *(f"  {line}" for line in polite)]
     lines += ["", f"Robots-blocked URLs ({len(report['robots_blocked'])})"]
     lines += [f"  {row['url']}" for row in report["robots_blocked"]]
+    lines += ["", f"Refused by the crawl's scope ({len(report['refused'])})"]
+    lines += [f"  {row['url']}  {row['reason']}" for row in report["refused"][:LISTED]]
     failures = report["failures"]
     lines += ["", f"Failed fetches ({len(failures)})"]
     lines += [f"  {row['url']}  {row['error']}" for row in failures[:LISTED]]
@@ -342,6 +350,11 @@ def render_html(report: dict[str, Any]) -> str:
     robots = report["robots_blocked"]
     parts += [f"<h2>Robots-blocked URLs ({len(robots)})</h2>", "<ul>",
               *(f"<li><code>{e(r['url'])}</code></li>" for r in robots), "</ul>"]
+    refused = report["refused"]
+    parts += [f"<h2>Refused by the crawl's scope ({len(refused)})</h2>",
+              "<table><tr><th>URL</th><th>reason</th></tr>",
+              *(f"<tr><td><code>{e(r['url'])}</code></td><td>{e(r['reason'])}</td></tr>"
+                for r in refused[:LISTED]), "</table>"]
     failures = report["failures"]
     parts += [f"<h2>Failed fetches ({len(failures)})</h2>",
               "<table><tr><th>URL</th><th>error</th></tr>",

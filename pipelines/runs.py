@@ -26,6 +26,8 @@ IS_FAILED = ("(warc_file IS NULL OR coalesce(status, 0) >= 500"
              " OR coalesce(status, 0) = 429)")
 NEW = "new"  # run_articles.change of a story the run found first
 FINISHED, FAILED, RUNNING, INTERRUPTED = "finished", "failed", "running", "interrupted"
+# skipped.reason of a URL the crawl's scope refused: "scope off-site", "scope metadata"...
+SCOPE_REASON = "scope"
 
 
 # A focused crawl's run stats hold the relevance feedback step's report under this key
@@ -44,6 +46,7 @@ class RunCounts:
     changed_articles: int = 0  # stories an earlier run had, found edited (a new version)
     robots_blocked: int = 0
     budget_dropped: int = 0
+    refused: int = 0  # requests the crawl's scope refused (off site, metadata, scheme...)
 
     def outcome(self, max_failure_share: float) -> str:
         """`failed` when no page was served, or failures pass the share of attempts."""
@@ -72,6 +75,8 @@ def run_counts(index: Index, run_ids: Iterable[int]) -> dict[int, RunCounts]:
             " GROUP BY run_id, reason", ids):
         if reason in ("robots", "budget"):
             values[run_id]["robots_blocked" if reason == "robots" else "budget_dropped"] = count
+        elif reason.startswith(SCOPE_REASON):
+            values[run_id]["refused"] = values[run_id].get("refused", 0) + count
     for run_id, count in new_articles(index, ids).items():
         values[run_id]["new_articles"] = count
     for run_id, count in index.conn.execute(

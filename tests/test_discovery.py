@@ -14,7 +14,8 @@ from crawler.discovery import (
     robots_sitemaps,
     unwrap_link,
 )
-from crawler.links import html_links, in_scope
+from crawler.links import html_links
+from crawler.scope import in_scope
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>K</title>
 <item><title>Satu</title><link>http://www.k.test/a/1</link>

@@ -13,7 +13,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 FRAMEWORKS = ("scrapy", "twisted", "click")
 PURE_CRAWLER = ("config", "outlets", "plan", "discovery", "relevance", "focus", "links",
-                "frontier/policy", "schedule", "recrawl", "politeness")
+                "frontier/policy", "schedule", "recrawl", "politeness", "scope")
 
 
 def imported(path: Path) -> set[str]:

@@ -68,6 +68,9 @@ def _print_summary(result: Any) -> None:
                    f" {feedback.reread:,} kept-out pages judged again")
     click.echo(f"  fetch failures     {run.get('failures', 0):>8,}")
     click.echo(f"  robots.txt blocked {run.get('robots_blocked', 0):>8,}")
+    if run.get("refused"):
+        click.echo(f"  refused (scope)    {run['refused']:>8,}  off site, link-local, metadata,"
+                   " not http (`liputan report` lists them)")
     click.echo(f"  this process       {here:>8,}  responses in {elapsed:.1f} s ({rate:.1f}/s),"
                f" {stats.get('liputan/warc_bytes', 0) / 1e6:.1f} MB of WARC,"
                f" {stats.get('liputan/extraction_errors', 0):,} extraction errors")

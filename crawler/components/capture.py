@@ -107,6 +107,9 @@ class WarcCapture:
             return None  # robots.txt, the budget or scope decisions: not a fetch
         name = type(exception).__name__
         reason = f"{name}: {exception}" if str(exception).strip() else name
+        if reason == "DownloadCancelledError":  # Scrapy gives no words when a body runs over
+            reason += (": cancelled mid-body (past DOWNLOAD_MAXSIZE,"
+                       f" {self.crawler.settings.getint('DOWNLOAD_MAXSIZE'):,} bytes)")
         try:
             services(self.crawler).archive.record_failure(request.url, reason[:500])
         except ArchiveError as exc:

@@ -45,6 +45,7 @@ class Options:
     schedule_id: int | None
     delay_jitter: float
     max_host_wait: float
+    allow_link_local: bool
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Options:
@@ -95,4 +96,5 @@ class Options:
             schedule_id=int(number("SCHEDULE_ID", int, 0, 1 << 62)) or None,
             delay_jitter=number("DELAY_JITTER", float, 0, 10),
             max_host_wait=number("MAX_HOST_WAIT", float, 1, MAX_DELAY_SECONDS),
+            allow_link_local=flag("ALLOW_LINK_LOCAL"),
         )

@@ -17,23 +17,27 @@ from typing import TYPE_CHECKING, Any
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.components.capture import CAPTURE_KEY
 from crawler.components.conditional import NOT_MODIFIED, VALIDATORS_KEY
 from crawler.components.politeness import HeldAtShutdown
 from crawler.components.replay import resume_requests
+from crawler.components.scope import PLAN_KEY, refuse
 from crawler.components.services import services
 from crawler.components.workers import propose_in_worker
 from crawler.config import CrawlConfig, load_config
 from crawler.focus import Focus
 from crawler.frontier.policy import Frontier, Planned
-from crawler.links import html_links, in_scope
+from crawler.links import html_links
 from crawler.outlets import OutletIndex
 from crawler.plan import crawl_profiles, discovery_plan
 from crawler.recrawl import RecrawlPlan, plan_recrawl
-from pipelines.extract import PageAnalysis, decode_html, is_html
+from crawler.scope import OFF_SITE, Scope
+from pipelines.extract import BINARY, PageAnalysis, decode_html, is_html, not_text
+from pipelines.links import MAX_PAGE_LINKS
 from pipelines.pagination import looks_like_article, page_links, rel_links
 from pipelines.urls import url_key
 
@@ -112,10 +116,11 @@ class CoverageSpider(scrapy.Spider):
         spider.profiles = [p for p in profiles if p.kind == "outlet"]
         spider.aggregators = [p for p in profiles if p.kind == "aggregator"]
         # An aggregator's host is in scope for the queries the plan sends it; its links
-        # are followed only into the outlets' domains.
-        spider.scope = frozenset(crawl_config.scope_domains(spider.profiles))
-        spider.plan_scope = frozenset(crawl_config.scope_domains(profiles))
-        spider.allowed_domains = sorted(spider.scope)
+        # are followed only into the outlets' domains. ScopeGuard applies the same rules
+        # to every request the downloader sees.
+        spider.scope_rules = Scope(frozenset(crawl_config.scope_domains(spider.profiles)),
+                                   frozenset(crawl_config.scope_domains(profiles)),
+                                   options.allow_link_local)
         spider.outlets = OutletIndex(spider.profiles)
         spider.best_first = options.best_first
         # Focused best-first: stories are held and the best sent as requests finish
@@ -139,19 +144,27 @@ class CoverageSpider(scrapy.Spider):
 
     # -- scheduling -------------------------------------------------------------------------
     def follow(self, url: str, callback: Any = None, priority: int = 0, *,
-               defer: bool = False, planned: bool = False,
+               defer: bool = False, planned: bool = False, listed: bool = False,
                **meta: Any) -> scrapy.Request | None:
         """A request for `url` unless it is out of scope or the frontier has it already (as
         any variant of its URL). The page budget is spent when a request is sent
         (PageBudget), so the best-scored requests get it. Best-first, stories wait in the
         frontier's hold and go out best first as requests finish (`done`); unpromising and
-        `defer`red ones wait in its reserve until the crawl idles (`release_reserve`)."""
-        if not in_scope(url, self.plan_scope if planned else self.scope):
+        `defer`red ones wait in its reserve until the crawl idles (`release_reserve`).
+        A refused URL is recorded (`refuse`) when it was planned or `listed` by a feed,
+        sitemap or aggregator, or is refused for more than being off site; a page's
+        links to other sites are only counted (most pages have dozens)."""
+        why = self.scope_rules.refusal(url, plan=planned)
+        if why is not None:
+            if planned or listed or why != OFF_SITE:
+                refuse(self.crawler, url, why)
+            else:
+                self.crawler.stats.inc_value("liputan/links/off_site")
             return None
         if not self.best_first:
             priority = 0 if priority < STORY_PAGE_PRIORITY else priority
         if planned:
-            meta["allow_offsite"] = True  # an aggregator's host: in scope for the plan only
+            meta[PLAN_KEY] = True  # an aggregator's host: in scope for the plan only
         name = callback.__name__ if callback is not None else "parse"
         # One story, one fetch: AMP, mobile, www and tracking-tagged variants share a key.
         known = self.frontier.known_skipped
@@ -199,15 +212,41 @@ class CoverageSpider(scrapy.Spider):
     def on_error(self, failure: Any) -> None:
         """A request that ends without reaching its callback (robots.txt, an HTTP error
         status, a fetch that failed after its retries, the page budget): WarcCapture has
-        recorded what there was; the frontier is done with it."""
+        recorded what there was; the frontier is done with it. A response archived and
+        then dropped (a gzip bomb past DOWNLOAD_MAXSIZE, the last of too many redirects, a
+        redirect the scope or budget refused) gets the reason on its capture."""
         if failure.check(HeldAtShutdown):
             return  # never sent: its frontier row stays unfinished, for the resumed run
         request = getattr(failure, "request", None) or getattr(
             getattr(failure.value, "response", None), "request", None)
-        if request is not None:
-            self.done(request.meta.get(FRONTIER_KEY, ""))
+        if request is None:
+            return
+        capture = request.meta.get(CAPTURE_KEY)
+        response = getattr(failure.value, "response", None)
+        if capture and failure.check(HttpError) and 300 <= response.status < 400:
+            self.redirect_not_followed(capture, response)
+        elif capture and failure.check(IgnoreRequest) and not failure.check(HttpError):
+            services(self.crawler).archive.note(capture, f"ignored: {failure.value}"[:500])
+        self.done(request.meta.get(FRONTIER_KEY, ""))
+
+    def redirect_not_followed(self, capture: str, response: Response) -> None:
+        """A redirect Scrapy did not follow (a file: or ftp: target, no Location): the
+        target is refused like any other, and the reason noted on the capture."""
+        location = response.headers.get("Location")
+        if not location:
+            return
+        target = response.urljoin(location.decode("latin-1"))
+        why = self.scope_rules.refusal(target)
+        if why is not None:
+            refuse(self.crawler, target, why)
+        services(self.crawler).archive.note(
+            capture, f"ignored: redirect to {target} not followed ({why or 'not wanted'})"[:500])
 
     def on_dropped(self, request: scrapy.Request) -> None:
+        capture = request.meta.get(CAPTURE_KEY)
+        if capture:  # a redirect to a URL this run has fetched (a loop, or a second way in)
+            services(self.crawler).archive.note(
+                capture, f"ignored: redirect to {request.url}, fetched already")
         self.done(request.meta.get(FRONTIER_KEY, ""))
 
     async def start(self) -> AsyncIterator[Any]:
@@ -269,17 +308,22 @@ class CoverageSpider(scrapy.Spider):
         if not is_html(content_type, response.body[:512]):
             return []
         capture = response.meta.get(CAPTURE_KEY, "")
-        text = decode_html(response.body, content_type)
         vouch = response.meta.get("vouch", "")
         analysis = (await self.analyser.analyse(response.body, response.url, content_type,
                                                 vouch) if self.analyser is not None else None)
         if analysis is not None and capture:
             self.index_page(capture, response.url, analysis)
+        binary = (analysis.kind == BINARY if analysis is not None
+                  else not_text(response.body, content_type) is not None)
+        if binary:
+            return []  # its "links" are noise
+        text = decode_html(response.body, content_type)
         depth = response.meta.get("depth", 0) + 1
         if self.focus is None or analysis is None:
             links = html_links(text, response.url)
             out = list(self.follow_story_pages(response.url, text, links, depth))
-            out += [r for r in (self.follow(url, depth=depth) for url in links)
+            out += [r for r in (self.follow(url, depth=depth)
+                                for url in self.capped(links, len(links) - MAX_PAGE_LINKS))
                     if r is not None]
             return out
         # Focused: the workers extracted the page, scored it and its links; the event
@@ -288,10 +332,19 @@ class CoverageSpider(scrapy.Spider):
         out = list(self.follow_story_pages(response.url, text, links, depth))
         return out + list(self.follow_links(response, analysis, depth))
 
+    def capped(self, links: list[Any], over: int) -> list[Any]:
+        """A page's first MAX_PAGE_LINKS links; `over` more were left out (the workers'
+        extraction caps a focused page's links by the same rule, pipelines/links.py)."""
+        if over > 0:
+            self.crawler.stats.inc_value("liputan/links/over_page_cap", over)
+        return links[:MAX_PAGE_LINKS]
+
     def index_page(self, capture: str, url: str, analysis: PageAnalysis) -> None:
         services(self.crawler).archive.add_analysis(capture, analysis)
         stats = self.crawler.stats
-        if analysis.error:
+        if analysis.kind == BINARY:  # archived, its reason on the capture; not a page
+            logger.info("not text: %s (%s)", url, analysis.error)
+        elif analysis.error:
             stats.inc_value("liputan/extraction_errors")
             logger.warning("extraction failed for %s: %s", url, analysis.error)
         if analysis.article is not None and analysis.verdict:
@@ -315,7 +368,7 @@ class CoverageSpider(scrapy.Spider):
         stats = self.crawler.stats
         if analysis.links_out_of_window:
             stats.inc_value("liputan/links/out_of_window", analysis.links_out_of_window)
-        for url, score in analysis.scored_links:
+        for url, score in self.capped(list(analysis.scored_links), analysis.links_over_cap):
             if not self.frontier.follows(tunnel, score, threshold):
                 stats.inc_value("liputan/links/tunnel_limit")
                 continue
@@ -371,13 +424,13 @@ class CoverageSpider(scrapy.Spider):
         for url, score, late in proposals.entries:
             if proposals.kind == "index":
                 request = self.follow(url, self.parse_source, DISCOVERY_PRIORITY,
-                                      source="sitemap", depth=depth)
+                                      listed=True, source="sitemap", depth=depth)
             elif score is None:
-                request = self.follow(url, priority=ARTICLE_HINT_PRIORITY, tunnel=0,
-                                      depth=depth)
+                request = self.follow(url, priority=ARTICLE_HINT_PRIORITY, listed=True,
+                                      tunnel=0, depth=depth)
             else:  # edited after the window: most such stories were published after it too
                 request = self.follow(url, priority=int(score * LINK_SCALE), defer=late,
-                                      tunnel=0, depth=depth)
+                                      listed=True, tunnel=0, depth=depth)
             if request is not None:
                 out.append(request)
         return out
