@@ -88,22 +88,12 @@ def measure(code: Path, work: Path, pristine: Path, damaged: Path, bombs: dict[s
         step.update(counts(archive))
         out[f"reindex {name}"] = step
         if name == "http bomb" and (archive / "index.db").exists():
-            out["show --raw http bomb"] = run(code, "show", _point_at_bomb(archive), "--raw",
-                                              "--archive", str(archive))
+            article = corpus.point_an_article_at_bomb(archive)
+            out["show --raw http bomb"] = run(code, "show", article, "--raw", "--archive",
+                                              str(archive))
     out["extract html.gz bomb"] = run(code, "extract", str(bombs["page"]), "--url",
                                       "http://www.bomb.test/")
     return out
-
-
-def _point_at_bomb(archive: Path) -> str:
-    """An article whose capture is made to point at the bomb's record; its id."""
-    db = sqlite3.connect(archive / "index.db")
-    pointer = db.execute("SELECT warc_file, warc_offset, warc_length FROM captures"
-                         " WHERE url = 'http://www.bomb.test/'").fetchone()
-    db.execute("UPDATE captures SET warc_file=?, warc_offset=?, warc_length=? WHERE id ="
-               " (SELECT capture_id FROM articles LIMIT 1)", pointer)
-    db.commit()
-    return str(db.execute("SELECT id FROM articles LIMIT 1").fetchone()[0])
 
 
 def build(work: Path, articles: int, bomb_gb: float, record_bomb_gb: float

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import random
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -299,3 +300,17 @@ def run_measured(args: Sequence[str], cwd: Path, timeout: float = 300,
     peak_kb = int(lines[-1])
     result.stderr = "\n".join(lines[:-1])
     return result, peak_kb / 1024
+
+
+def point_an_article_at_bomb(archive: Path) -> str:
+    """Make an article's capture point at the bomb's record (an index built before the
+    cap, say); the article's id."""
+    db = sqlite3.connect(archive / "index.db")
+    pointer = db.execute("SELECT warc_file, warc_offset, warc_length FROM captures"
+                         " WHERE url = 'http://www.bomb.test/'").fetchone()
+    db.execute("UPDATE captures SET warc_file=?, warc_offset=?, warc_length=? WHERE id ="
+               " (SELECT capture_id FROM articles LIMIT 1)", pointer)
+    db.commit()
+    article = str(db.execute("SELECT id FROM articles LIMIT 1").fetchone()[0])
+    db.close()
+    return article

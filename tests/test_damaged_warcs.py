@@ -134,14 +134,7 @@ def test_show_raw_of_a_bomb_record_is_one_line_and_bounded(batch, tmp_path):
     result = corpus.run_measured(["reindex", "--archive", str(archive), "--workers", "1",
                                   str(bomb.path)], REPO)[0]
     assert result.returncode == 0, result.stderr
-    db = sqlite3.connect(archive / "index.db")
-    # An article whose record is the bomb (an index built before the cap, say).
-    pointer = db.execute("SELECT warc_file, warc_offset, warc_length FROM captures"
-                         " WHERE url = 'http://www.bomb.test/'").fetchone()
-    db.execute("UPDATE captures SET warc_file=?, warc_offset=?, warc_length=? WHERE id ="
-               " (SELECT capture_id FROM articles LIMIT 1)", pointer)
-    db.commit()
-    article = db.execute("SELECT id FROM articles LIMIT 1").fetchone()[0]
+    article = corpus.point_an_article_at_bomb(archive)
     result, peak = corpus.run_measured(["show", str(article), "--raw", "--archive",
                                         str(archive)], REPO)
     assert result.returncode == 1
