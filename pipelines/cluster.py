@@ -2,7 +2,7 @@
 edited) and other near-duplicate texts, found with MinHash LSH over word shingles.
 
 Each article's text becomes a set of 3-word shingles, summarised by a 128-value MinHash
-(datasketch, `affine32` scheme) stored in `article_signatures`; two articles whose
+(datasketch's `affine32` scheme, bit for bit) stored in `article_signatures`; two articles whose
 estimated Jaccard similarity reaches `THRESHOLD` are linked, and a cluster is a connected
 group of linked articles. Measured on our own Indonesian pairs (tests/data/syndication.toml
 and the fixture web's syndicated story) and every pair of same-event stories of the labeled
@@ -16,7 +16,10 @@ Incremental: a run hashes only articles without a signature of their current tex
 redoes the clusters those articles were or will be in; every other cluster stands. The
 candidate search is LSH banding over the stored signatures (the band and row counts
 datasketch's MinHashLSH picks for this threshold), kept in numpy arrays: datasketch's own
-index holds ~9 KB of Python objects per article, this one ~0.8 KB. A cluster's id is its
+index holds ~9 KB of Python objects per article, this one ~0.8 KB. datasketch itself is not
+imported here: its package pulls in scipy (355 modules, ~33 MB in every process: the crawl's
+and each extraction worker's), so its permutations and band choice are reproduced below and
+tests/test_clusters.py checks them, and the signatures, against datasketch. A cluster's id is its
 lowest article id, so a full rebuild and any sequence of incremental runs give the same ids.
 """
 
@@ -33,7 +36,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from pipelines import dates
 
@@ -56,20 +58,24 @@ _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9][:SH
                 dtype=np.uint64)
 
 
-@lru_cache(maxsize=1)
-def _permutations() -> np.ndarray:
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations
+# (bands, rows per band) of the LSH index: what datasketch's MinHashLSH picks for THRESHOLD
+# and NUM_PERM (the pair minimising its false positive and negative areas).
+BANDS = (32, 4)
 
 
 @lru_cache(maxsize=1)
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The (a, b) of each permutation h -> a*h + b mod 2**32, drawn as datasketch's affine32
+    MinHash draws them for SEED (a odd: a bijection)."""
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
 def bands() -> tuple[int, int]:
-    """(bands, rows per band) of the LSH index: datasketch's choice for THRESHOLD."""
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    return lsh.b, lsh.r
-
-
-def _same(value: object) -> object:
-    return value  # shingles are hashed already
+    """(bands, rows per band) of the LSH index."""
+    return BANDS
 
 
 def _word_hashes(text: str) -> np.ndarray:
@@ -114,15 +120,9 @@ def shingles(text: str) -> np.ndarray:
 
 
 def signature(text: str) -> np.ndarray | None:
-    """The MinHash of the text's shingles (NUM_PERM uint32 values), None for no words:
-    datasketch's MinHash, the reference `signatures_of` is tested against."""
-    hashed = shingles(text)
-    if not len(hashed):
-        return None
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_same,
-                      permutations=_permutations(), scheme="affine32")
-    minhash.update_batch(hashed.tolist())
-    return minhash.hashvalues.astype(np.uint32, copy=False)
+    """The MinHash of the text's shingles (NUM_PERM uint32 values), None for no words."""
+    (stored,) = signatures_of([text])
+    return None if stored is None else np.frombuffer(stored, dtype=np.uint32)
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -140,11 +140,10 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
 
 
 def signatures_of(texts: list[str]) -> list[bytes | None]:
-    """Signatures as stored (uint32 bytes), equal to `signature`'s: datasketch's affine32
-    MinHash (its permutations, its MurmurHash3 pre-mix) applied in place, in arrays that
-    stay in the CPU cache. datasketch's own update costs twice as much (a Python call per
-    shingle)."""
-    a, b = (p.astype(np.uint32) for p in _permutations())
+    """Signatures as stored (uint32 bytes): datasketch's affine32 MinHash (its permutations,
+    its MurmurHash3 pre-mix) applied in place, in arrays that stay in the CPU cache.
+    datasketch's own update costs twice as much (a Python call per shingle)."""
+    a, b = _permutations()
     work = np.empty((0, NUM_PERM), dtype=np.uint32)
     out: list[bytes | None] = []
     for text in texts:

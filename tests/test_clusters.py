@@ -19,7 +19,7 @@ from pipelines.extract import Article
 from pipelines.index import Index
 from pipelines.index.schema import migrations
 from pipelines.warc import HttpExchange, WarcWriter
-from tests.conftest import liputan
+from tests.conftest import REPO, liputan
 from tests.fixtureweb.corpus import load_corpus
 
 PAIRS = tomllib.loads((Path(__file__).parent / "data" / "syndication.toml").read_text())
@@ -208,7 +208,28 @@ def test_the_crawl_clusters_the_syndicated_story(crawled, web):
 
 
 def test_stored_signatures_are_datasketchs_minhash():
+    # datasketch is the reference, imported by the tests only (pipelines/cluster.py says why).
+    from datasketch import MinHash, MinHashLSH
+
     texts = [*TEXTS.values(), "", "satu", "dua kata"]
     for text, stored in zip(texts, cluster.signatures_of(texts), strict=True):
-        reference = signature(text)
-        assert stored == (reference.tobytes() if reference is not None else None)
+        hashed = shingles(text)
+        if not len(hashed):
+            assert stored is None and signature(text) is None
+            continue
+        reference = MinHash(num_perm=cluster.NUM_PERM, seed=cluster.SEED,
+                            hashfunc=lambda value: value, scheme="affine32")
+        reference.update_batch(hashed.tolist())
+        assert stored == reference.hashvalues.astype(np.uint32).tobytes()
+        assert signature(text).tobytes() == stored
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=cluster.NUM_PERM)
+    assert cluster.bands() == (lsh.b, lsh.r)
+
+
+def test_the_clustering_imports_no_datasketch():
+    # Its package brings scipy into every crawl process and extraction worker (~33 MB each).
+    code = ("import sys; from pipelines import cluster; cluster.signature('Gempa di Garut');"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('datasketch','scipy')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=REPO)
+    assert result.stdout.strip() == "[]"

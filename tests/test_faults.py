@@ -37,10 +37,10 @@ from tests.faultweb import (
 )
 
 NETGUARD = REPO / "tests" / "netguard"
-# The requirement is 400 MB, and this crawl misses it: it peaks at 380-414 MB run to run
-# (the crawl process ~175 MB plus a worker of 130-170 MB; README, "Hostile web"). Issue 13
-# stays open on it. The bound below catches a regression without making the suite flaky.
-MAX_RSS_MB = 450
+# The requirement: the process tree (crawl, extraction worker, resource tracker) stays under
+# 400 MB. It peaks at 290-300 MB (README, "Hostile web"): the 50k-link page's parse and the
+# language model's load are the worker's peaks, the 32 MB download cap the crawl's.
+MAX_RSS_MB = 400
 # Short timeouts keep the hang and the drip to seconds; one retry shows retries are bounded.
 SETTINGS = ("DOWNLOAD_TIMEOUT=3", "RETRY_TIMES=1", "LIPUTAN_EXTRACT_WORKERS=1",
             "LIPUTAN_PROGRESS=never")
