@@ -22,9 +22,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from pipelines.urls import NotRequestable, split_http
+
+# The refusal codes recorded in `skipped.reason` and the stats; `scheme` and `bad-url`
+# come from pipelines.urls.split_http, the rule the config check applies too.
 SCHEME, BAD_URL, METADATA, LINK_LOCAL, OFF_SITE = (
     "scheme", "bad-url", "metadata", "link-local", "off-site")
-SCHEMES = ("http", "https")
 # Instance metadata services: AWS, Azure, GCP, Oracle, DigitalOcean (169.254.169.254),
 # AWS over IPv6 (fd00:ec2::254), Alibaba Cloud (100.100.100.200, outside link-local).
 METADATA_ADDRESSES = frozenset(ipaddress.ip_address(a) for a in (
@@ -100,15 +103,9 @@ class Scope:
     def refusal(self, url: str, *, plan: bool = False) -> str | None:
         """Why `url` must not be requested, or None when it may be."""
         try:
-            parts = urlsplit(url)
-            host = parts.hostname or ""
-            parts.port  # noqa: B018 - raises for a port out of range
-        except ValueError:
-            return BAD_URL
-        if parts.scheme.lower() not in SCHEMES:
-            return SCHEME
-        if not host:
-            return BAD_URL
+            host = split_http(url).hostname or ""
+        except NotRequestable as exc:
+            return exc.code
         if why := self.host_refusal(host):
             return why
         domains = self.plan_domains if plan and self.plan_domains is not None else self.domains

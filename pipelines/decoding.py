@@ -27,8 +27,9 @@ class WarcError(Exception):
 class BodyTooLarge(WarcError):
     """A body over the cap: read no further, never extracted."""
 
-    def __init__(self, limit: int, what: str = "decoded") -> None:
+    def __init__(self, limit: int, what: str = "decoded", prefix: bytes = b"") -> None:
         self.limit = limit
+        self.prefix = prefix  # what was decoded up to the cap (see decode_prefix)
         super().__init__(f"body over {limit / (1 << 20):g} MB {what}")
 
 
@@ -55,12 +56,22 @@ def decode_bytes(raw: bytes, encoding: str, limit: int = MAX_BODY_BYTES) -> byte
         for piece in decoder(raw):
             out += piece
             if len(out) > limit:
-                raise BodyTooLarge(limit)
+                del out[limit:]  # in place: a copy of up to 32 MB would double the cost
+                raise BodyTooLarge(limit, prefix=out)
     except BodyTooLarge:
         raise
     except Exception:  # noqa: BLE001 - a lying or damaged encoding is not an error here
         return bytes(out) if out else raw
     return bytes(out)
+
+
+def decode_prefix(raw: bytes, encoding: str, limit: int) -> bytes:
+    """`raw` with one Content-Encoding undone, cut at `limit` bytes: for readers that can
+    use a document's beginning (a sitemap's first entries), inflated no further."""
+    try:
+        return decode_bytes(raw, encoding, limit)
+    except BodyTooLarge as exc:
+        return bytes(exc.prefix)
 
 
 def _inflate(data: bytes, wbits: int, rest: list[bytes] | None = None) -> Iterator[bytes]:

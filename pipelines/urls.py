@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 _TRACKING = re.compile(
     r"^(utm_\w+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|igshid|mc_cid|mc_eid|_ga|_gl"
@@ -102,7 +102,36 @@ def host_problem(host: str) -> str | None:
     return None
 
 
+HTTP_SCHEMES = ("http", "https")
 _PORT = "the port must be a whole number from 1 to 65535"
+
+
+class NotRequestable(ValueError):
+    """A URL no HTTP request can be made for: `code` for the crawl's records (`scheme` or
+    `bad-url`), the message in a user's words."""
+
+    def __init__(self, code: str, words: str) -> None:
+        self.code = code
+        super().__init__(words)
+
+
+def split_http(url: str) -> SplitResult:
+    """`url` split, when it is an absolute http(s) URL with a host and a port from 1 to
+    65535; NotRequestable otherwise. The one rule both the config check (`url_problem`)
+    and the crawl's scope (crawler/scope.py) apply."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # parses the port and checks IPv6 brackets
+    except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535", ...
+        words = _PORT if "port" in str(exc).lower() else "a malformed IPv6 address or URL"
+        raise NotRequestable("bad-url", words) from None
+    if parts.scheme.lower() not in HTTP_SCHEMES:
+        raise NotRequestable("scheme", "only http and https URLs can be crawled")
+    if port == 0:
+        raise NotRequestable("bad-url", _PORT)
+    if not parts.hostname:
+        raise NotRequestable("bad-url", "no host")
+    return parts
 
 
 def url_problem(url: str) -> str | None:
@@ -111,12 +140,7 @@ def url_problem(url: str) -> str | None:
     if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
         return "it holds a space or control character"
     try:
-        parts = urlsplit(url)
-        port = parts.port  # parses the port and checks IPv6 brackets
-    except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535", ...
-        return _PORT if "port" in str(exc).lower() else "a malformed IPv6 address or URL"
-    if parts.scheme not in ("http", "https"):
-        return "only http and https URLs can be crawled"
-    if port == 0:
-        return _PORT
+        parts = split_http(url)
+    except NotRequestable as exc:
+        return str(exc)
     return host_problem(parts.hostname or "")

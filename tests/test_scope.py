@@ -13,6 +13,7 @@ import pytest
 from crawler.scope import Scope
 from pipelines.extract import BINARY, analyse_page, not_text
 from pipelines.links import MAX_PAGE_LINKS
+from pipelines.urls import url_problem
 from tests.conftest import REPO
 from tests.faultweb import MANY_LINKS, article_html, many_links_body
 
@@ -30,7 +31,9 @@ SCOPE = Scope(frozenset({"kabar.test"}), frozenset({"kabar.test", "agregat.test"
     ("file:///etc/passwd", "scheme"),
     ("javascript:alert(1)", "scheme"),
     ("http://kabar.test:99999/", "bad-url"),
+    ("http://kabar.test:0/", "bad-url"),
     ("http://[::1/", "bad-url"),
+    ("http:///no-host", "bad-url"),
     ("http://169.254.169.254/latest/meta-data/", "metadata"),
     ("http://[fd00:ec2::254]/", "metadata"),
     ("http://metadata.google.internal/computeMetadata/v1/", "metadata"),
@@ -46,6 +49,16 @@ SCOPE = Scope(frozenset({"kabar.test"}), frozenset({"kabar.test", "agregat.test"
 ])
 def test_every_request_is_judged_by_one_rule(url, why):
     assert SCOPE.refusal(url) == why
+
+
+@pytest.mark.parametrize("url", ["ftp://kabar.test/x", "file:///etc/passwd",
+                                 "http://kabar.test:99999/", "http://kabar.test:0/",
+                                 "http://[::1/", "http:///no-host"])
+def test_a_url_the_crawl_refuses_is_one_the_config_check_refuses(url):
+    # One rule (pipelines.urls.split_http): a start URL that passes the config check is
+    # never refused at crawl time as malformed, nor the other way round.
+    assert SCOPE.refusal(url) in ("scheme", "bad-url")
+    assert url_problem(url) is not None
 
 
 def test_the_plan_scope_adds_the_aggregators_hosts():
