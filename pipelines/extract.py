@@ -22,6 +22,7 @@ import trafilatura
 from lxml import etree
 
 from pipelines import dates
+from pipelines.articlemark import ARTICLE_TYPES
 from pipelines.cleanup import class_words, clean_paragraphs, page_bylines, prune_page
 from pipelines.language import detect_language
 from pipelines.links import LINK_SKIP, MAX_PAGE_LINKS, Link, body_links, page_base
@@ -29,10 +30,6 @@ from pipelines.pagination import page_links, page_of
 from pipelines.stemming import stemmed
 from pipelines.urls import canonical_url
 
-ARTICLE_TYPES = {
-    "newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle", "blogposting",
-    "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle",
-}
 # A page without article markup still counts when its main text is this long.
 MIN_WORDS_UNMARKED = 150
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -273,6 +270,8 @@ def read_meta(tree: lxml.html.HtmlElement) -> PageMeta:
     return meta
 
 
+# Class and id words that mark an element holding a date: a page's date line near its title,
+# a listing item's day. One set: a second definition further down once silently replaced it.
 _DATE_WORDS = frozenset({"date", "time", "tanggal", "tgl", "waktu", "publish", "published",
                          "pubdate", "posted", "dateline", "datetime", "timestamp", "jam"})
 
@@ -668,10 +667,6 @@ def _item_date(item: lxml.html.HtmlElement) -> str | None:
         if found:
             return found[:10]
     return None
-
-
-_DATE_WORDS = frozenset({"date", "time", "tanggal", "tgl", "waktu", "publish", "published",
-                         "pubdate", "timestamp"})
 
 
 def _extract(html: str, url: str, *, require_article: bool,

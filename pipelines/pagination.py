@@ -21,17 +21,6 @@ _REL_LINK = re.compile(r"""<link\s[^>]*\brel\s*=\s*["']?(next|prev)\b[^>]*>""", 
 _HREF = re.compile(r"""\bhref\s*=\s*["']?([^"'\s>]+)""", re.I)
 
 SINGLE = 0  # page number recorded for a one-page view
-_ARTICLE_MARK = re.compile(
-    r"og:type[\"']\s+content\s*=\s*[\"']article"
-    r"|\"@type\"\s*:\s*\"(?:News|Reportage|Analysis|Opinion|Background)?Article\"", re.I)
-
-
-def looks_like_article(html: str) -> bool:
-    """Whether a page declares itself an article (og:type, JSON-LD): listings page too,
-    but their pages are separate pages, not parts of one story."""
-    return _ARTICLE_MARK.search(html, 0, 300_000) is not None
-
-
 @dataclass(frozen=True)
 class PageOf:
     """Where one URL sits in a paginated story."""

@@ -181,3 +181,40 @@ def test_extract_cli_errors_are_one_line(tmp_path):
         result = liputan(*args)
         assert result.returncode == 1
         assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+SCHEMA_TYPES = ["NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle",
+                "BlogPosting", "OpinionNewsArticle", "BackgroundNewsArticle",
+                "ReviewNewsArticle"]
+
+
+@pytest.mark.parametrize("head", [
+    *[f'<script type="application/ld+json">{{"@type": "{t}", "headline": "Banjir"}}</script>'
+      for t in SCHEMA_TYPES],
+    '<script type="application/ld+json">{"@type": ["WebPage", "NewsArticle"]}</script>',
+    '<meta property="og:type" content="article">',
+    '<meta content="article" property="og:type">',
+])
+def test_the_spider_and_the_extractor_see_the_same_article(head):
+    from pipelines.articlemark import ARTICLE_TYPES, looks_like_article
+    from pipelines.extract import parse_html, read_meta
+
+    page = f"<html><head>{head}</head><body><p>Isi berita.</p></body></html>"
+    meta = read_meta(parse_html(page))
+    assert looks_like_article(page)
+    assert meta.types & ARTICLE_TYPES or meta.og_type == "article"
+
+
+@pytest.mark.parametrize("head", [
+    '<script type="application/ld+json">{"@type": "WebPage", "name": "Article"}</script>',
+    '<script type="application/ld+json">{"@type": "Organization"}</script>',
+    '<meta property="og:type" content="website">',
+])
+def test_neither_takes_a_page_that_is_no_article_for_one(head):
+    from pipelines.articlemark import ARTICLE_TYPES, looks_like_article
+    from pipelines.extract import parse_html, read_meta
+
+    page = f"<html><head>{head}</head><body><p>Beranda.</p></body></html>"
+    meta = read_meta(parse_html(page))
+    assert not looks_like_article(page)
+    assert not meta.types & ARTICLE_TYPES and meta.og_type != "article"

@@ -36,9 +36,10 @@ from crawler.outlets import OutletIndex
 from crawler.plan import crawl_profiles, discovery_plan
 from crawler.recrawl import RecrawlPlan, plan_recrawl
 from crawler.scope import OFF_SITE, Scope
+from pipelines.articlemark import looks_like_article
 from pipelines.extract import BINARY, PageAnalysis, decode_html, is_html, not_text
 from pipelines.links import MAX_PAGE_LINKS
-from pipelines.pagination import looks_like_article, page_links, rel_links
+from pipelines.pagination import page_links, rel_links
 from pipelines.urls import url_key
 
 if TYPE_CHECKING:
