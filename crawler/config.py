@@ -26,10 +26,37 @@ MAX_PAGES = 1 << 40  # more pages than any archive could hold: a typo
 # park a crawl for days, nor a typo stall it forever: `inf` once sent nothing at all).
 MAX_DELAY_SECONDS = 3600.0
 MAX_NAME_LENGTH = 100  # it names directories and WARC files
+# Names a user types and Liputan shows, stores or makes a path of: a crawl's name, a
+# schedule's, an outlet profile's key. One rule for all of them.
+NAME_RULE = (f"may hold only letters, digits, '-', '_' and '.', start with a letter or digit"
+             f" and be at most {MAX_NAME_LENGTH} characters long")
 
 
 class ConfigError(ValueError):
     """A crawl config that cannot be used; the message is one line for the user."""
+
+
+def name_ok(name: str) -> bool:
+    """Whether `name` keeps NAME_RULE."""
+    return (0 < len(name) <= MAX_NAME_LENGTH and name.isascii() and name[0].isalnum()
+            and all(c.isalnum() or c in "-_." for c in name))
+
+
+def quoted(value: str, limit: int = 60) -> str:
+    """`value` as repr for an error line: escapes keep it on one line, and a long one is
+    cut (a 10,000-character typo need not fill the terminal)."""
+    return repr(value) if len(value) <= limit else f"{value[:limit]!r}... ({len(value)} characters)"
+
+
+def domain_problem(domain: str) -> str | None:
+    """Why `domain` is not a bare domain name (a scope entry); None when it is one."""
+    if "/" in domain or ":" in domain:
+        return "no scheme, port or path"
+    return host_problem(domain)
+
+
+def strip_www(host: str) -> str:
+    return host[4:] if host.startswith("www.") else host
 
 
 @dataclass(frozen=True)
@@ -137,11 +164,7 @@ class CrawlConfig:
         hosts = [d for p in profiles for d in p.domains] + [*self.sources.domains]
         for url in (*self.seed_urls_all(), *self.sources.feeds, *self.sources.sitemaps):
             hosts.append(urlsplit(url).hostname or "")
-        return list(dict.fromkeys(_strip_www(h.lower()) for h in hosts if h))
-
-
-def _strip_www(host: str) -> str:
-    return host[4:] if host.startswith("www.") else host
+        return list(dict.fromkeys(strip_www(h.lower()) for h in hosts if h))
 
 
 _SECTIONS = {
@@ -194,11 +217,9 @@ def parse_config(raw: dict[str, Any], *, path: Path | None = None, digest: str =
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{where}: key 'name' must be a non-empty string (the crawl's name)")
-    if not (name.isascii() and all(c.isalnum() or c in "-_." for c in name)
-            and name[0].isalnum() and len(name) <= MAX_NAME_LENGTH):
-        raise ConfigError(f"{where}: key 'name' may hold only letters, digits, '-', '_' and '.'"
-                          f", start with a letter or digit and be at most {MAX_NAME_LENGTH}"
-                          f" long (it names WARC files); got {name!r}")
+    if not name_ok(name):
+        raise ConfigError(f"{where}: key 'name' {NAME_RULE} (it names WARC files);"
+                          f" got {quoted(name)}")
     sections: dict[str, Any] = {}
     for section, cls in _SECTIONS.items():
         table = raw.get(section, {})
@@ -260,13 +281,17 @@ def _check_value(value: Any, section: str, key: str, where: str) -> None:
                                   f" one ({problem})")
     if (section, key) in _WORD_LISTS and any(not v.strip() for v in value):
         raise ConfigError(f"{where}: {name} holds an empty string")
+    if name in ("sources.outlets", "sources.aggregators"):
+        for profile_key in value:
+            if not name_ok(profile_key):  # a key names a file: no "../" out of the folder
+                raise ConfigError(f"{where}: {name} holds {quoted(profile_key)}, which is"
+                                  f" not a profile key (a key {NAME_RULE})")
     if name == "topic.aliases" and any(not group or any(not v.strip() for v in group)
                                        for group in value):
         raise ConfigError(f"{where}: topic.aliases holds an empty group or spelling")
     if name == "sources.domains":
         for domain in value:
-            problem = None if "/" in domain or ":" in domain else host_problem(domain)
-            if "/" in domain or ":" in domain or problem:
+            if domain_problem(domain):
                 raise ConfigError(f"{where}: sources.domains must hold domain names such as"
                                   f" \"example.co.id\" (no scheme, port or path); got"
                                   f" {domain!r}")
@@ -277,7 +302,7 @@ def _check_value(value: Any, section: str, key: str, where: str) -> None:
     if name == "politeness.user_agent" and (
             len(value) > 512 or not all(32 <= ord(c) < 127 for c in value)):
         raise ConfigError(f"{where}: politeness.user_agent must be printable ASCII on one"
-                          f" line, at most 512 characters; got {value[:60]!r}")
+                          f" line, at most 512 characters; got {quoted(value)}")
 
 
 def _coerce(value: Any, expected: str, key: str, where: str) -> Any:
@@ -330,6 +355,11 @@ def _check(config: CrawlConfig, where: str) -> None:
             raise ConfigError(f"{where}: topic.seed_texts {pattern!r} matches no file")
     if not 0 < topic.threshold <= 1:
         raise ConfigError(f"{where}: topic.threshold must be in (0, 1]; got {topic.threshold}")
+    for folder in config.profile_dirs():
+        if not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "does not exist"
+            raise ConfigError(f"{where}: sources.sites_dir {config.sources.sites_dir!r}:"
+                              f" {folder} {what}")
     # Profiles are read now, so a typo fails before anything is fetched.
     from crawler.outlets import ProfileError, find_profiles
     found = {}

@@ -10,14 +10,19 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
+
+from crawler.config import ConfigError, domain_problem, strip_www
+from crawler.scope import in_scope
+from pipelines.language import LANGUAGES
+from pipelines.urls import url_problem
 
 SITES_DIR = Path(__file__).resolve().parent / "sites"
 
 
-class ProfileError(ValueError):
+class ProfileError(ConfigError):
     """An outlet profile that cannot be used; the message is one line."""
 
 
@@ -74,53 +79,127 @@ class OutletProfile:
 
 
 KINDS = ("outlet", "aggregator")
+# The placeholders a template may hold; the first is the one it must hold. An outlet's
+# search is asked without a date window (crawler/plan.py): {after} and {before} are for
+# aggregators only.
+PLACEHOLDERS = {"search": ("{query}", "{page}", "{after}", "{before}"), "tag": ("{tag}",)}
+_DATED = PLACEHOLDERS["search"][2:]  # the date window
+_URL_LISTS = ("feeds", "sitemaps", "news_sitemaps")
 
 
 def tag_slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+_FIELDS = [f.name for f in fields(OutletProfile)]
 _LISTS = {f.name for f in fields(OutletProfile) if str(f.type).startswith("tuple")}
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 
 def load_profile(path: Path) -> OutletProfile:
-    """One profile file; raises ProfileError naming the file and key."""
+    """One profile file, every value checked; raises ProfileError naming the file and key."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ProfileError(f"{path}: cannot read outlet profile ({exc})") from exc
-    known = {f.name for f in fields(OutletProfile)}
     values = {}
     for key, value in raw.items():
-        if key not in known:
-            raise ProfileError(f"{path}: unknown key {key!r} in outlet profile")
+        if key not in _FIELDS:
+            raise ProfileError(f"{path}: unknown key {key!r} in outlet profile; expected one"
+                               f" of {', '.join(_FIELDS)}")
         if key in _LISTS:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ProfileError(f"{path}: {key} must be a list of strings")
+                raise ProfileError(f"{path}: {key} must be a list of strings; got {value!r}")
+            if any(not v.strip() for v in value):
+                raise ProfileError(f"{path}: {key} holds an empty string")
             value = tuple(value)
         elif not isinstance(value, str):
-            raise ProfileError(f"{path}: {key} must be a string")
+            raise ProfileError(f"{path}: {key} must be a string; got {value!r}")
         values[key] = value
     for required in ("key", "name", "domains"):
         if not values.get(required):
             raise ProfileError(f"{path}: outlet profile needs {required!r}")
     if values["key"] != path.stem:
         raise ProfileError(f"{path}: key {values['key']!r} differs from the file name")
-    try:
-        re.compile(values.get("article_pattern", ""))
-    except re.error as exc:
-        raise ProfileError(f"{path}: article_pattern is not a valid regex ({exc})") from exc
     if values.get("kind", "outlet") not in KINDS:
-        raise ProfileError(f"{path}: kind must be one of {', '.join(KINDS)}")
-    if values.get("kind", "outlet") == "outlet" and not values.get("home", "").startswith(
-            ("http://", "https://")):
+        raise ProfileError(f"{path}: kind must be one of {', '.join(KINDS)};"
+                           f" got {values['kind']!r}")
+    profile = OutletProfile(**values)
+    problem = _problem(profile)
+    if problem:
+        raise ProfileError(f"{path}: {problem}")
+    return profile
+
+
+def _problem(p: OutletProfile) -> str | None:
+    """What is wrong with a value of the profile, in words starting with its key; None
+    when nothing is. The rules are the crawl config's (crawler/config.py, pipelines/urls.py)."""
+    for key in ("domains", "regional"):
+        for domain in getattr(p, key):
+            if domain_problem(domain):
+                return (f"{key} must hold domain names such as \"example.co.id\" (no scheme,"
+                        f" port or path); got {domain!r}")
+    # The crawl's scope is the outlets' domains with their subdomains: a host elsewhere is
+    # refused as off-site, and a crawl of this outlet would quietly fetch nothing there.
+    scope = {strip_www(d.lower()) for d in p.domains}
+    for host in p.regional:
+        if not in_scope(f"http://{host}/", scope):
+            return f"regional {host!r} is outside the profile's domains ({', '.join(p.domains)})"
+    if p.kind == "outlet" and not p.home:
         # Guessing "https://www.<domain>/" would start the crawl on a host that may not be.
-        raise ProfileError(f"{path}: outlet profile needs 'home', its homepage URL (e.g."
-                           f" home = \"https://www.{values['domains'][0]}/\")")
-    for template, marker in (("search", "{query}"), ("tag", "{tag}")):
-        if values.get(template) and marker not in values[template]:
-            raise ProfileError(f"{path}: {template} must be a URL template holding {marker}")
-    return OutletProfile(**values)
+        return (f"outlet profile needs 'home', its homepage URL (e.g."
+                f" home = \"https://www.{p.domains[0]}/\")")
+    if p.kind == "aggregator" and not p.search:
+        return "an aggregator profile needs 'search', the URL template it is asked with"
+    # (key, what it must be, the value, the URL it makes): a template is checked filled in.
+    urls = [("home", "be an http(s) URL", p.home, p.home)] if p.home else []
+    urls += [(key, "hold http(s) URLs", url, url) for key in _URL_LISTS for url in getattr(p, key)]
+    for key, allowed in PLACEHOLDERS.items():
+        template = getattr(p, key)
+        if not template:
+            continue
+        if allowed[0] not in template:
+            return f"{key} must be a URL template holding {allowed[0]}; got {template!r}"
+        for found in _PLACEHOLDER.findall(template):
+            if found not in allowed:
+                return (f"{key} holds the placeholder {found}; a {key} template may hold"
+                        f" {', '.join(allowed)}")
+        if p.kind == "outlet" and any(d in template for d in _DATED):
+            return ("search holds {after} or {before}, which only aggregators are given:"
+                    " this outlet's search would never be asked")
+        day = date(2022, 1, 31)
+        urls.append((key, "be an http(s) URL template", template,
+                     p.search_url("banjir", 2, day, day) if key == "search"
+                     else p.tag_url("banjir")))
+    for key, what, value, url in urls:
+        if problem := url_problem(url or ""):
+            return f"{key} must {what}; {value!r} is not one ({problem})"
+        if not in_scope(url or "", scope):
+            return (f"{key} {value!r} is outside the profile's domains ({', '.join(p.domains)}):"
+                    " the crawl's scope would refuse it")
+    try:
+        re.compile(p.article_pattern)
+    except re.error as exc:
+        return f"article_pattern is not a valid regex ({exc})"
+    if p.language and p.language not in LANGUAGES:
+        return (f"language must be a language code the detector knows (ISO 639-1, such as"
+                f" \"id\"; \"\" = any); got {p.language!r}")
+    try:
+        datetime.strptime(p.timezone, "%z")
+    except ValueError:
+        return f"timezone must be a UTC offset such as \"+07:00\"; got {p.timezone!r}"
+    # Two days written alike: the search would ask the same window whatever the crawl's.
+    if date(2001, 2, 3).strftime(p.date_format) == date(2004, 5, 6).strftime(p.date_format):
+        return (f"date_format must be a strftime format that writes the date, such as"
+                f" \"%Y-%m-%d\"; got {p.date_format!r}")
+    if p.link_param and quote(p.link_param, safe="") != p.link_param:
+        return f"link_param must be a query parameter name such as \"url\"; got {p.link_param!r}"
+    if p.single_page and not p.single_page.startswith("?"):
+        return f"single_page must be a query such as \"?page=all\"; got {p.single_page!r}"
+    for key in p.unverified:
+        if key not in _FIELDS:
+            return f"unverified names {key!r}, which is not a key of outlet profiles"
+    return None
 
 
 def find_profiles(keys: list[str] | tuple[str, ...],
@@ -129,9 +208,6 @@ def find_profiles(keys: list[str] | tuple[str, ...],
     """The profiles of `keys`, looked up in `extra_dirs` first, then crawler/sites/; each
     must be of `kind` (an outlet listed as an aggregator is a config mistake)."""
     found = []
-    for folder in extra_dirs:
-        if not folder.is_dir():
-            raise ProfileError(f"the profile folder {folder} (sources.sites_dir) does not exist")
     for key in keys:
         for folder in (*extra_dirs, SITES_DIR):
             path = folder / f"{key}.toml"

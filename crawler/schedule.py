@@ -15,6 +15,7 @@ next run to the first slot after *now*.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from typing import Any
 
 from croniter import CroniterError, croniter
 
+from crawler.config import NAME_RULE, name_ok, quoted
 from pipelines.index import Index
 
 FIELDS = ("minute", "hour", "day-of-month", "month", "day-of-week")
@@ -32,12 +34,12 @@ EXAMPLE = "'0 */6 * * *' (every 6 hours)"
 
 
 class ScheduleError(ValueError):
-    """A schedule Liputan cannot keep: a bad cron expression, a name taken."""
+    """A schedule Liputan cannot keep: a bad cron expression or name, a name taken."""
 
 
 class UnknownSchedule(ScheduleError):
     def __init__(self, name: str):
-        super().__init__(f"no schedule named {name!r}; `liputan schedule list` shows them")
+        super().__init__(f"no schedule named {quoted(name)}; `liputan schedule list` shows them")
 
 
 def utc_now() -> datetime:
@@ -52,6 +54,18 @@ def iso(moment: datetime) -> str:
 def parse_time(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def check_name(name: str) -> str:
+    """The name, if it can name a schedule: it is typed on command lines and shown in
+    tables and logs, so the crawl names' rule (no spaces, slashes or control characters).
+    ScheduleError says what is wrong."""
+    if not name.strip():
+        raise ScheduleError("a schedule needs a name, e.g. `liputan schedule add daily ...`")
+    if not name_ok(name):
+        raise ScheduleError(f"a schedule's name {NAME_RULE}, such as `daily` or"
+                            f" `kazakhstan-2022`; got {quoted(name)}")
+    return name
 
 
 def check_cron(expression: str) -> str:
@@ -164,20 +178,20 @@ class ScheduleBook:
 
     # -- editing ----------------------------------------------------------------------------
     def add(self, name: str, config: Path | str, cron: str) -> Schedule:
-        name = name.strip()
-        if not name:
-            raise ScheduleError("a schedule needs a name, e.g. `liputan schedule add daily ...`")
+        name = check_name(name)
         cron = check_cron(cron)
-        if self.index.conn.execute("SELECT 1 FROM schedules WHERE name=?", [name]).fetchone():
-            raise ScheduleError(f"a schedule named {name!r} exists; remove it first"
-                                " (`liputan schedule remove`) or choose another name")
         now = self.now()
-        self.index.conn.execute(
-            "INSERT INTO schedules (name, config, cron, paused, created_at, next_run_at)"
-            " VALUES (?,?,?,0,?,?)",
-            # Absolute: the scheduler may run from another directory than the archivist.
-            [name, str(Path(config).resolve()), cron, iso(now), iso(next_run(cron, now))],
-        )
+        try:  # the unique index on name decides, so two adds at once cannot both win
+            self.index.conn.execute(
+                "INSERT INTO schedules (name, config, cron, paused, created_at, next_run_at)"
+                " VALUES (?,?,?,0,?,?)",
+                # Absolute: the scheduler may run from another directory than the archivist.
+                [name, str(Path(config).resolve()), cron, iso(now), iso(next_run(cron, now))],
+            )
+        except sqlite3.IntegrityError as exc:
+            self.index.conn.rollback()
+            raise ScheduleError(f"a schedule named {name!r} exists; remove it first"
+                                " (`liputan schedule remove`) or choose another name") from exc
         self.index.commit()
         return self.get(name)
 

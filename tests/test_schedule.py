@@ -295,6 +295,41 @@ def test_schedule_mistakes_are_one_line(tmp_path):
                               "no schedule named 'nope'")
 
 
+@pytest.mark.parametrize(("name", "says"), [
+    pytest.param("", "a schedule needs a name", id="empty"),
+    pytest.param("   ", "a schedule needs a name", id="blank"),
+    pytest.param("my daily", "a schedule's name may hold only letters, digits, '-', '_' and"
+                 " '.', start with a letter or digit and be at most 100 characters long,"
+                 " such as `daily` or `kazakhstan-2022`; got 'my daily'", id="space"),
+    pytest.param(" daily", "got ' daily'", id="leading-space"),
+    pytest.param("kaz/daily", "got 'kaz/daily'", id="slash"),
+    pytest.param("a\nb", r"got 'a\nb'", id="newline"),
+    pytest.param("a\x1b[31mb", r"got 'a\x1b[31mb'", id="terminal-escape"),
+    pytest.param("x" * 10_000, "got '" + "x" * 60 + "'... (10000 characters)", id="10000-long"),
+    pytest.param("kabar-é", "got 'kabar-é'", id="non-ascii"),
+])
+def test_a_schedule_name_that_cannot_be_typed_or_shown_is_one_line(tmp_path, name, says):
+    root = tmp_path / "archive"
+    result = liputan("schedule", "add", name, str(DEMO_CONFIG), "--cron", "@daily",
+                     "--archive", str(root))
+    assert_one_line_error(result, says)
+    assert len(result.stderr.splitlines()) == 1 and len(result.stderr) < 300
+    assert not root.exists()  # refused before the index is created
+
+
+def test_a_schedule_named_before_the_rule_can_still_be_paused_and_removed(tmp_path):
+    root = tmp_path / "archive"
+    liputan("schedule", "add", "daily", str(DEMO_CONFIG), "--cron", "@daily", "--archive",
+            str(root))
+    with sqlite3.connect(root / "index.db") as conn:  # what an older Liputan let in
+        conn.execute("UPDATE schedules SET name='my daily'")
+    assert liputan("schedule", "pause", "my daily", "--archive", str(root)).returncode == 0
+    assert "my daily" in liputan("schedule", "list", "--archive", str(root)).stdout
+    assert liputan("schedule", "remove", "my daily", "--archive", str(root)).returncode == 0
+    assert_one_line_error(liputan("schedule", "remove", "x" * 10_000, "--archive", str(root)),
+                          "no schedule named '" + "x" * 60 + "'... (10000 characters)")
+
+
 # -- the scheduler ------------------------------------------------------------------------------
 def test_a_due_run_waits_while_the_archive_is_busy(tmp_path, web):
     root = tmp_path / "archive"

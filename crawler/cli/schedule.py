@@ -54,9 +54,10 @@ def schedule_add(name: str, config_file: Path, cron: str, archive: Path) -> None
     Example:
         liputan schedule add kazakhstan crawls/kazakhstan-2022.toml --cron "0 */6 * * *"
     """
-    from crawler.schedule import ScheduleError, check_cron
+    from crawler.schedule import ScheduleError, check_cron, check_name
 
-    try:
+    try:  # everything checked before the index is created
+        check_name(name)
         check_cron(cron)
         load_config(config_file)
     except (ScheduleError, ConfigError) as exc:
