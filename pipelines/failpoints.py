@@ -3,7 +3,8 @@
 `LIPUTAN_FAILPOINT=name:N` makes the N-th pass through `failpoint("name")` send SIGKILL to
 this process, so the kill -9 campaign (benchmarks/crash.py, tests/test_resume.py) can die
 exactly mid-WARC-record or between a capture and its index commit, not only at random
-moments. Unset (always, outside those tests), a failpoint costs one dict lookup.
+moments, and tests/test_crash_edges.py while a reader resynchronises past damage. Unset
+(always, outside those tests), a failpoint costs one dict lookup.
 """
 
 from __future__ import annotations

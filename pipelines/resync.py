@@ -23,6 +23,8 @@ from typing import BinaryIO
 
 from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 
+from pipelines.failpoints import failpoint
+
 GZIP_MAGIC = b"\x1f\x8b\x08"
 WINDOW = 1 << 20  # bytes of the file read at a time
 IN_STEP = 1 << 16  # compressed bytes fed to the inflater at a time
@@ -326,6 +328,7 @@ class Reader:
 
     def _sync(self, start: int) -> int:
         """The offset of the next readable record start at or after `start` (else the end)."""
+        failpoint("warc-resync")  # crash tests die here: mid-scan past a damaged region
         pattern = GZIP_MAGIC if self.gzip else b"\nWARC/"
         pos = start if self.gzip else start - 1
         while True:

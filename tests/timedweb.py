@@ -2,9 +2,10 @@
 request arrived, by its own clock: the politeness tests' witness.
 
 Each host serves `/robots.txt`, a home page linking to `/p/0` ... `/p/N-1`, and those
-pages. A host's `answers` list, per path, what to answer the first requests for it (a 429
-with Retry-After, a 503...) before the page itself. The crawl reaches the hosts through
-`proxy_url` (`liputan crawl --proxy`), the way it reaches the fixture web.
+pages (news articles, by their JSON-LD). A host's `answers` list, per path, what to answer
+the first requests for it (a 429 with Retry-After, a 503...) before the page itself. The
+crawl reaches the hosts through `proxy_url` (`liputan crawl --proxy`), the way it reaches
+the fixture web.
 """
 
 from __future__ import annotations
@@ -114,10 +115,13 @@ class TimedWeb:
             return 200, _HTML, f"<html><body><ul>{links}</ul></body></html>".encode()
         if path.startswith("/p/"):
             text = f"Berita {path[3:]} dari {host}. " * 30
-            return 200, _HTML, (f"<html><head><title>Berita {path[3:]}</title></head><body>"
+            return 200, _HTML, (f"<html><head><title>Berita {path[3:]}</title>{_NEWS}</head>"
+                                "<body>"
                                 f"<article><p>{text}</p></article>"
                                 '<a href="/">Beranda</a></body></html>').encode()
         return 404, {"Content-Type": "text/plain"}, b"not found"
 
 
 _HTML = {"Content-Type": "text/html; charset=utf-8"}
+# A page that says it is a news article is one to extraction (pipelines/extract.py).
+_NEWS = '<script type="application/ld+json">{"@type": "NewsArticle"}</script>'
