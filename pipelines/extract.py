@@ -23,10 +23,11 @@ from lxml import etree
 
 from pipelines import dates
 from pipelines.articlemark import ARTICLE_TYPES
-from pipelines.cleanup import class_words, clean_paragraphs, page_bylines, prune_page
+from pipelines.cleanup import clean_paragraphs, page_bylines
 from pipelines.language import detect_language
 from pipelines.links import LINK_SKIP, MAX_PAGE_LINKS, Link, body_links, page_base
 from pipelines.pagination import page_links, page_of
+from pipelines.pruning import class_words, prune_page
 from pipelines.stemming import stemmed
 from pipelines.urls import canonical_url
 
