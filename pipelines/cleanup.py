@@ -94,7 +94,8 @@ DATE_LINE_MAX_WORDS = 9
 _SENTENCE_END = frozenset('.!?"\u201d')
 
 
-def _norm(text: str) -> str:
+def norm_words(text: str) -> str:
+    """Casefolded words only: the key two copies of one paragraph share."""
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
@@ -145,7 +146,7 @@ def clean_paragraphs(paragraphs: list[str]) -> tuple[list[str], Byline]:
             if getattr(byline, role) is None:
                 setattr(byline, role, match.group(2).strip())
             text = text[: match.start()].rstrip()
-        key = _norm(text)
+        key = norm_words(text)
         # A repeat of a paragraph long enough to be prose is a CMS or template duplicate
         # (the seed texts repeat whole bodies); short lines ("Ya.") may legitimately recur.
         if len(key) >= 40 and key in seen and text[-1] in _SENTENCE_END:

@@ -10,6 +10,7 @@ heuristic. Plain Python: no Scrapy imports.
 from __future__ import annotations
 
 import codecs
+import copy
 import json
 import re
 from dataclasses import dataclass, field
@@ -221,6 +222,7 @@ class PageMeta:
     meta_published: str | None = None
     date_lines: list[str] = field(default_factory=list)  # visible date lines, best first
     description: str | None = None
+    article_body: str | None = None  # JSON-LD articleBody: the outlet's own copy of the text
     language: str | None = None
     tags: list[str] = field(default_factory=list)
 
@@ -355,6 +357,8 @@ def _merge_json_ld(meta: PageMeta, data: dict) -> None:
     publisher = _names(data.get("publisher"))
     if publisher and not meta.publisher:
         meta.publisher = publisher[0]
+    if isinstance(data.get("articleBody"), str) and not meta.article_body:
+        meta.article_body = data["articleBody"]
     if isinstance(data.get("datePublished"), str) and not meta.ld_published:
         meta.ld_published = data["datePublished"]
     keywords = data.get("keywords")
@@ -470,12 +474,38 @@ def _paragraphs(body: etree._Element | None) -> list[str]:
     return paragraphs
 
 
+def _text(el: etree._Element) -> str:
+    """An output block's words; a line break (trafilatura's <lb>) separates words too."""
+    parts: list[str] = []
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        if child.tag == "lb":
+            parts.append(" ")
+        elif isinstance(child.tag, str):
+            parts.append(_text(child))
+        if child.tail:
+            parts.append(child.tail)
+    return "".join(parts)
+
+
 def _collect(container: etree._Element, paragraphs: list[str]) -> None:
     if container.text and container.text.strip():
         paragraphs.append(" ".join(container.text.split()))
     for el in container:
-        if el.tag in _BLOCK_TAGS:
-            text = " ".join("".join(el.itertext()).split())
+        if el.tag == "list":
+            # one paragraph per item: joined, "Item satu" and "Item dua" would meet
+            for item in el:
+                text = " ".join(_text(item).split())
+                if text:
+                    paragraphs.append(text)
+        elif el.tag == "table":
+            for row in el.iter("row"):
+                text = " ".join(" ".join(_text(cell).split()) for cell in row)
+                if text.strip():
+                    paragraphs.append(" ".join(text.split()))
+        elif el.tag in _BLOCK_TAGS:
+            text = " ".join(_text(el).split())
             if text:
                 paragraphs.append(text)
         elif el.tag in _CONTAINER_TAGS:
@@ -544,8 +574,92 @@ def _is_wall(paragraphs: list[str]) -> bool:
 def _trafilatura(tree: lxml.html.HtmlElement, url: str, *, with_metadata: bool, fast: bool):
     return trafilatura.bare_extraction(
         tree, url=url, with_metadata=with_metadata, include_links=False, include_comments=False,
-        include_tables=False, deduplicate=False, fast=fast,
+        include_tables=True, deduplicate=False, fast=fast,
     )
+
+
+# The fast pass's text is doubtful when this share of it is the page's own link text (a
+# list of other stories), or when it holds less than this share of the words of the page's
+# own summary of itself (JSON-LD articleBody, else its description): the full pass then
+# runs, and the better of the two by these same measures wins.
+DOUBT_LINK_SHARE = 0.25
+DOUBT_REFERENCE_RECALL = 0.5
+_MIN_ANCHOR_WORDS = 3
+_MIN_REFERENCE_WORDS = 6
+
+
+@dataclass(frozen=True)
+class _Quality:
+    words: int
+    link_share: float
+    reference_recall: float | None  # None: the page has no summary to compare with
+
+    @property
+    def doubtful(self) -> bool:
+        return self.words > 0 and (
+            self.link_share >= DOUBT_LINK_SHARE
+            or (self.reference_recall is not None
+                and self.reference_recall < DOUBT_REFERENCE_RECALL))
+
+    def better_than(self, other: _Quality) -> bool:
+        if not self.words:
+            return False
+        if self.reference_recall is not None and other.reference_recall is not None \
+                and abs(self.reference_recall - other.reference_recall) >= 0.1:
+            return self.reference_recall > other.reference_recall
+        if abs(self.link_share - other.link_share) >= 0.1:
+            return self.link_share < other.link_share
+        return not self.doubtful and other.doubtful
+
+
+class _Judge:
+    """Measures an extraction against the page it came from."""
+
+    def __init__(self, tree: lxml.html.HtmlElement, reference: str | None) -> None:
+        anchors = {" ".join(a.text_content().split()) for a in tree.iter("a")}
+        self.anchors = [a for a in anchors if len(a.split()) >= _MIN_ANCHOR_WORDS]
+        words = set(_WORD.findall(reference.casefold())) if reference else set()
+        self.reference = words if len(words) >= _MIN_REFERENCE_WORDS else None
+
+    def quality(self, paragraphs: list[str]) -> _Quality:
+        text = " ".join(paragraphs)
+        if not text:
+            return _Quality(0, 0.0, None)
+        linked = sum(len(a) for a in self.anchors if a in text)
+        recall = None
+        if self.reference is not None:
+            found = self.reference & set(_WORD.findall(text.casefold()))
+            recall = len(found) / len(self.reference)
+        return _Quality(len(text.split()), min(linked / len(text), 1.0), recall)
+
+
+    def story_block(self, tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+        """The smallest block, not mostly links, holding most of the summary's words."""
+        if self.reference is None:
+            return None
+        best, best_recall, best_size = None, DOUBT_REFERENCE_RECALL, 0
+        for el in tree.iter("div", "section", "article", "main", "td"):
+            text = el.text_content()
+            size = len(text)
+            recall = len(self.reference & set(_WORD.findall(text.casefold()))) / len(
+                self.reference)
+            if not size or recall < best_recall:
+                continue
+            if sum(len(a.text_content()) for a in el.iter("a")) >= DOUBT_LINK_SHARE * size:
+                continue
+            if best is None or recall > best_recall + 0.05 or size < best_size:
+                best, best_recall, best_size = el, recall, size
+        return best
+
+
+def _page_of(block: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """A page holding only a copy of `block`, for trafilatura to read on its own."""
+    page = lxml.html.document_fromstring("<html><body></body></html>")
+    page.find("body").append(copy.deepcopy(block))
+    return page
+
+
+_WORD = re.compile(r"\w+")
 
 
 def _word_count(paragraphs: list[str]) -> int:
@@ -670,6 +784,27 @@ def _item_date(item: lxml.html.HtmlElement) -> str | None:
     return None
 
 
+# A short page without article markup is still an article (a brief) when it shows what an
+# article shows: its headline printed on the page, a publication date and a few sentences
+# that are not links to other stories (a search page with two results is no brief).
+MIN_WORDS_BRIEF = 40
+MIN_SENTENCES_BRIEF = 2
+_HEADLINE_TAGS = ("h1", "h2", "h3", "p", "div", "span", "strong", "b", "td", "font")
+
+
+def _brief(tree: lxml.html.HtmlElement, paragraphs: list[str], title: str | None,
+           published: str | None) -> bool:
+    if not title or not published or _word_count(paragraphs) < MIN_WORDS_BRIEF:
+        return False
+    if sum(p.rstrip()[-1:] in ".!?\"”" for p in paragraphs) < MIN_SENTENCES_BRIEF:
+        return False
+    key = _squash(title)
+    body = tree.find("body")
+    return body is not None and any(
+        _squash(el.text_content()) == key for el in body.iter(*_HEADLINE_TAGS)
+        if el.text_content() and len(el.text_content()) < 2 * len(title) + 20)
+
+
 def _extract(html: str, url: str, *, require_article: bool,
              captured_at: datetime | None = None, links_out: list[OutLink] | None = None,
              over_cap: set[str] | None = None) -> tuple[Article | None, list[Link]]:
@@ -690,22 +825,33 @@ def _extract(html: str, url: str, *, require_article: bool,
     if not need_meta:  # trafilatura's metadata pass reads <script> (JSON-LD): keep them then
         etree.strip_elements(tree, *_PRUNE_TAGS, with_tail=False)
     credits = page_bylines(tree)
-    prune_page(tree)
+    prune_page(tree, meta.description)
     # A page marked as an article gets the fast pass; an unmarked page the full one, whose
     # comparison with other algorithms keeps a whole-page extraction from passing as text.
     document = _trafilatura(tree, url, with_metadata=need_meta, fast=True)
     paragraphs = _paragraphs(document.body if document else None)
     short = (marked or not paragraphs) and _word_count(paragraphs) < FALLBACK_BELOW_WORDS
     wall = _is_wall(paragraphs)
-    if short or wall:
+    judge = _Judge(tree, meta.article_body or meta.description)
+    first = judge.quality(paragraphs)
+    if short or wall or first.doubtful:
         again = parse_html(html)
-        prune_page(again)
+        prune_page(again, meta.description)
         thorough = _trafilatura(again, url, with_metadata=need_meta, fast=False)
         if thorough is not None:
             alt = _paragraphs(thorough.body)
+            second = judge.quality(alt)
             more = _word_count(alt) > _word_count(paragraphs)
-            if (short and more) or (wall and alt and not _is_wall(alt)):
-                document, paragraphs, tree = thorough, alt, again
+            if (second.better_than(first) if first.doubtful else
+                    (short and more) or (wall and alt and not _is_wall(alt))):
+                document, paragraphs, tree, first = thorough, alt, again, second
+        if first.doubtful and (block := judge.story_block(tree)) is not None:
+            # Both passes read something else (another story list): read the block the
+            # page's own summary points to.
+            alone = _trafilatura(_page_of(block), url, with_metadata=False, fast=False)
+            third = _paragraphs(alone.body if alone is not None else None)
+            if judge.quality(third).better_than(first):
+                paragraphs = third
     if document is None:
         return None, []
     title = best_title(meta, document.title, url)
@@ -713,10 +859,12 @@ def _extract(html: str, url: str, *, require_article: bool,
         _drop_leading_title(paragraphs, title, meta.names, url))
     text = "\n\n".join(paragraphs)
     words = _word_count(paragraphs)
-    if not text or (require_article and not marked and words < MIN_WORDS_UNMARKED):
-        return None, []
     if not published and document.date:
         published, date_source = document.date, "htmldate"
+    if not text or (require_article and not marked and words < MIN_WORDS_UNMARKED
+                    and not (_brief(tree, paragraphs, title, published)
+                             and judge.quality(paragraphs).link_share < DOUBT_LINK_SHARE)):
+        return None, []
     canonical = canonical_url(story_url, meta.canonical_url)
     # trafilatura works on a copy: `tree` is still the page it was given, links and all.
     links = body_links(tree, paragraphs, url, own=(url, story_url, canonical))
