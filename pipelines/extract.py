@@ -800,9 +800,18 @@ def _brief(tree: lxml.html.HtmlElement, paragraphs: list[str], title: str | None
         return False
     key = _squash(title)
     body = tree.find("body")
-    return body is not None and any(
+    if body is None or _linked_headings(body) >= 2:
+        return False  # a list of other stories' headlines (a search page), not one story
+    return any(
         _squash(el.text_content()) == key for el in body.iter(*_HEADLINE_TAGS)
         if el.text_content() and len(el.text_content()) < 2 * len(title) + 20)
+
+
+def _linked_headings(body: lxml.html.HtmlElement) -> int:
+    """Headings that are links to another page (a listing's headlines)."""
+    return sum(1 for h in body.iter("h2", "h3", "h4", "h5", "h6")
+               if (text := h.text_content().strip()) and len(text.split()) >= 3
+               and sum(len(a.text_content().strip()) for a in h.iter("a")) >= 0.8 * len(text))
 
 
 def _extract(html: str, url: str, *, require_article: bool,

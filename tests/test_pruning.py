@@ -152,6 +152,6 @@ def test_short_search_page_with_two_results_is_no_brief() -> None:
     results = "".join(
         f'<div class="hasil"><h3><a href="https://www.kabarcontoh.test/read/{i}/lain">Kapal '
         f"cepat kembali berlayar dari dermaga nomor {i}</a></h3><time>15/09/2022</time><p>"
-        f"{SENTENCE}</p></div>" for i in range(2))
+        f"Hasil {i}. {SENTENCE}</p></div>" for i in range(2))
     html = brief_page(results)
     assert analyse_page(html.encode(), URL, "text/html").kind == "page"
