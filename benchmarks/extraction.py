@@ -10,6 +10,9 @@ A dataset is recognised by its directory name:
   id-tisorlawan-detik       title, date, author and body paragraphs for 1.html; URLs for the rest
   id-fundus-mediaindonesia  title, date, authors, body paragraphs (gzip pages)
   id-htmldate-dates         publication dates
+  blind-id-a, blind-id-b     pages in the markup of real Indonesian outlets (2015-2018 and
+                            2019-2024), written with their truth (title, date, paragraphs) by
+                            helpers who never saw Liputan's code, rules or scores
   bench-scrapinghub-article-extraction
                             articleBody; scored with that benchmark's metric (4-gram shingles)
 
@@ -147,6 +150,15 @@ def load_htmldate(root: Path) -> Iterator[Case]:
         yield Case(name, root / name, info["url"], date=info["date"])
 
 
+def load_blind(root: Path) -> Iterator[Case]:
+    """Pages written for this benchmark by someone who never saw Liputan's code or rules
+    (`pages/*.html`, `truth.json`: url, title, published_at, paragraphs)."""
+    for name, info in sorted(_json(root / "truth.json").items()):
+        yield Case(name, root / "pages" / name, info["url"],
+                   body="\n".join(info["paragraphs"]), title=info.get("title"),
+                   date=info.get("published_at"))
+
+
 def load_zyte(root: Path) -> Iterator[Case]:
     for page_id, info in sorted(_json(root / "ground-truth.json").items()):
         yield Case(page_id, root / "html" / f"{page_id}.html.gz", info.get("url") or "",
@@ -158,6 +170,8 @@ DATASETS: dict[str, Callable[[Path], Iterator[Case]]] = {
     "id-tisorlawan-detik": load_tisorlawan,
     "id-fundus-mediaindonesia": load_fundus,
     "id-htmldate-dates": load_htmldate,
+    "blind-id-a": load_blind,
+    "blind-id-b": load_blind,
     "bench-scrapinghub-article-extraction": load_zyte,
 }
 SHINGLED = {"bench-scrapinghub-article-extraction"}
