@@ -10,6 +10,7 @@ heuristic. Plain Python: no Scrapy imports.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import copy
 import json
 import re
@@ -30,7 +31,8 @@ from pipelines.links import LINK_SKIP, MAX_PAGE_LINKS, Link, body_links, page_ba
 from pipelines.pagination import page_links, page_of
 from pipelines.pruning import class_words, prune_page
 from pipelines.stemming import stemmed
-from pipelines.titles import clean_title, squash
+from pipelines.titles import clean_title
+from pipelines.titles import squash as _squash  # one definition of a title's key
 from pipelines.urls import canonical_url
 
 # A page without article markup still counts when its main text is this long.
@@ -387,10 +389,8 @@ def _main_text(body: etree._Element) -> etree._Element | None:
 
 def _bare(url: str, base: str = "") -> str:
     """`url` made absolute against `base`, without fragment or trailing slash."""
-    try:
+    with contextlib.suppress(ValueError):  # "http://[" and the like: compared as written
         url = urljoin(base, url)
-    except ValueError:  # "http://[" and the like: compared as written
-        pass
     return url.partition("#")[0].rstrip("/")
 
 
@@ -577,9 +577,9 @@ def _drop_leading_title(paragraphs: list[str], title: str | None, names: list[st
     """trafilatura keeps the <h1> as the first paragraph (with the outlet's name, on some
     pages): the title is metadata."""
     if title:
-        key = squash(title)
+        key = _squash(title)
         for i, paragraph in enumerate(paragraphs[:3]):
-            if key in (squash(paragraph), squash(clean_title(paragraph, names, url) or "")):
+            if key in (_squash(paragraph), _squash(clean_title(paragraph, names, url) or "")):
                 return paragraphs[:i] + paragraphs[i + 1:]
     return paragraphs
 
