@@ -10,19 +10,20 @@ heuristic. Plain Python: no Scrapy imports.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import copy
 import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import lxml.html
 import trafilatura
 from lxml import etree
 
-from pipelines import dates
+from pipelines import dates, titles
 from pipelines.articlemark import ARTICLE_TYPES
 from pipelines.cleanup import clean_paragraphs, page_bylines
 from pipelines.language import detect_language
@@ -30,6 +31,8 @@ from pipelines.links import LINK_SKIP, MAX_PAGE_LINKS, Link, body_links, page_ba
 from pipelines.pagination import page_links, page_of
 from pipelines.pruning import class_words, prune_page
 from pipelines.stemming import stemmed
+from pipelines.titles import clean_title
+from pipelines.titles import squash as _squash  # one definition of a title's key
 from pipelines.urls import canonical_url
 
 # A page without article markup still counts when its main text is this long.
@@ -213,6 +216,8 @@ class PageMeta:
     og_type: str | None = None
     headline: str | None = None  # JSON-LD
     titles: list[str] = field(default_factory=list)  # og:title, twitter:title, <title>
+    h1s: list[str] = field(default_factory=list)  # the text of every <h1>
+    sections: list[str] = field(default_factory=list)  # article:section, breadcrumb's last
     site_name: str | None = None
     publisher: str | None = None
     canonical_url: str | None = None
@@ -237,7 +242,9 @@ _PUBLISHED_META = ("article:published_time", "og:published_time", "datepublished
                    "content_publisheddate", "date", "sailthru.date", "parsely-pub-date")
 
 
-def read_meta(tree: lxml.html.HtmlElement) -> PageMeta:
+def read_meta(tree: lxml.html.HtmlElement, url: str = "") -> PageMeta:
+    """What the page says about itself; `url` (where it was captured) tells its own links
+    from links to other stories."""
     meta = PageMeta()
     props: dict[str, str] = {}
     tags: list[str] = []
@@ -250,6 +257,9 @@ def read_meta(tree: lxml.html.HtmlElement) -> PageMeta:
             props.setdefault(key, value)
     for data in _json_ld(tree):
         _merge_json_ld(meta, data)
+        if _ld_types(data) & {"breadcrumblist"}:
+            meta.sections.extend(_breadcrumb_section([_ld_item_name(x) for x in data.get(
+                "itemListElement") or [] if isinstance(x, dict)]))
     meta.og_type = props.get("og:type", "").lower() or None
     if meta.og_type == "article":
         meta.types.add("article")
@@ -269,8 +279,35 @@ def read_meta(tree: lxml.html.HtmlElement) -> PageMeta:
     meta.language = (tree.get("lang") or props.get("og:locale") or "").split("-")[0].split(
         "_")[0].lower() or None
     meta.tags = list(dict.fromkeys(meta.tags + tags))
-    meta.date_lines = _date_lines(tree)
+    meta.h1s = [h.text_content() for h in tree.iter("h1")]
+    meta.sections.extend(v for v in (props.get("article:section"), props.get("articlesection"))
+                         if v)
+    for crumbs in tree.xpath(_BREADCRUMB_XPATH)[:1]:
+        items = crumbs.findall(".//li") or crumbs.findall(".//a")
+        meta.sections.extend(_breadcrumb_section([i.text_content() for i in items]))
+    meta.date_lines = _date_lines(tree, url, meta.canonical_url)
     return meta
+
+
+# "breadcrumb", "Breadcrumb", "site-breadcrumbs": translate() to lower case costs 3x as much.
+_BREADCRUMB_XPATH = "//*[contains(@class, 'readcrumb') or contains(@id, 'readcrumb')]"
+
+
+def _breadcrumb_section(items: list[str | None]) -> list[str]:
+    """The section a breadcrumb ends on: its last item short enough to be a section name
+    (the last item is often the story's own title)."""
+    for item in reversed(items):
+        item = " ".join((item or "").split())
+        if item and len(item.split()) <= titles.SECTION_MAX_WORDS:
+            return [item]
+    return []
+
+
+def _ld_item_name(item: dict) -> str | None:
+    name = item.get("name")
+    if not isinstance(name, str) and isinstance(item.get("item"), dict):
+        name = item["item"].get("name")
+    return name if isinstance(name, str) else None
 
 
 # Class and id words that mark an element holding a date: a page's date line near its title,
@@ -279,21 +316,39 @@ _DATE_WORDS = frozenset({"date", "time", "tanggal", "tgl", "waktu", "publish", "
                          "pubdate", "posted", "dateline", "datetime", "timestamp", "jam"})
 
 
-def _date_lines(tree: lxml.html.HtmlElement) -> list[str]:
-    """Visible date lines near the headline: those after the <h1> first, then those before.
+# Date lines after the headline weighed per page (listing cards not counted): the page's
+# own is among the first few, the rest of a long page is not worth reading.
+_DATE_CANDIDATES = 8
+# Every class or id holding a word of _DATE_WORDS contains it: a cheap first test.
+_DATE_HINT = re.compile("|".join(sorted(_DATE_WORDS)))
 
-    Many portals print today's date in their header, so lines before the headline rank
-    last; dates inside the article prose ("Kamis (6/1/2022)") are never candidates.
+
+def _date_lines(tree: lxml.html.HtmlElement, url: str = "",
+                canonical: str | None = None) -> list[str]:
+    """Visible date lines of the page itself, best first.
+
+    A date in a listing card is that card's story's date, never a candidate. The others
+    rank by how close they sit to the headline or to the main text in the tree (the deepest
+    common ancestor with either), then those after the <h1> in document order before those
+    before it (many portals print today's date in their header). Dates inside the article
+    prose ("Kamis (6/1/2022)") are never candidates.
     """
-    before: list[str] = []
-    after: list[str] = []
-    seen_h1 = False
     body = tree.find("body")
     if body is None:
         return []
-    for el in body.iter():
+    h1 = next(body.iter("h1"), None)
+    own = {_bare(u, url) for u in (url, canonical or "") if u}
+    depths: list[dict[etree._Element, int]] = []
+    for anchor in (h1, _main_text(body)):
+        if anchor is not None:
+            path = [anchor, *anchor.iterancestors()]
+            depths.append({el: len(path) - i for i, el in enumerate(path)})
+    found: list[tuple[int, int, int, str]] = []
+    seen_h1 = False
+    after = 0
+    for order, el in enumerate(body.iter()):
         tag = el.tag
-        if tag == "h1":
+        if el is h1 or tag == "h1":
             seen_h1 = True
             continue
         if not isinstance(tag, str) or tag in ("p", "script", "style", "a"):
@@ -301,15 +356,68 @@ def _date_lines(tree: lxml.html.HtmlElement) -> list[str]:
         if tag == "time":
             text = " ".join(filter(None, (el.get("datetime"), el.text_content())))
         else:
-            if not class_words(el) & _DATE_WORDS:
+            # class_words on every element of a page costs more than the rest of read_meta
+            hint = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+            if not _DATE_HINT.search(hint) or not class_words(el) & _DATE_WORDS:
                 continue
             text = el.text_content()
         text = " ".join(text.split())
-        if text and len(text) <= 120:
-            (after if seen_h1 else before).append(text)
-        if len(after) >= 4:
+        if not text or len(text) > 120 or _in_listing_item(el, url, own, depths):
+            continue
+        near = max((_shared_depth(el, d) for d in depths), default=0)
+        found.append((-near, 0 if seen_h1 else 1, order if seen_h1 else -order, text))
+        after += seen_h1
+        if after >= _DATE_CANDIDATES:
             break
-    return after + before[::-1]
+    return [text for *_, text in sorted(found)]
+
+
+def _shared_depth(el: etree._Element, depths: dict[etree._Element, int]) -> int:
+    """Depth of the deepest common ancestor of `el` and the element `depths` describes."""
+    return next((depths[anc] for anc in el.iterancestors() if anc in depths), 0)
+
+
+def _main_text(body: etree._Element) -> etree._Element | None:
+    """The element whose own paragraphs hold the most text: where the article body is."""
+    sizes: dict[etree._Element, int] = {}
+    for p in body.iter("p"):
+        parent = p.getparent()
+        if parent is not None:
+            sizes[parent] = sizes.get(parent, 0) + len(p.text_content())
+    return max(sizes, key=sizes.__getitem__) if sizes else None
+
+
+def _bare(url: str, base: str = "") -> str:
+    """`url` made absolute against `base`, without fragment or trailing slash."""
+    with contextlib.suppress(ValueError):  # "http://[" and the like: compared as written
+        url = urljoin(base, url)
+    return url.partition("#")[0].rstrip("/")
+
+
+def _in_listing_item(el: etree._Element, url: str, own: set[str],
+                     anchors: list[dict[etree._Element, int]]) -> bool:
+    """Whether `el` is part of a listing item (a card, a list entry) of another story: the
+    nearest block around it that holds a link is that link's item (`_link_setting`), the
+    link names a story (a headline's worth of words besides the date) elsewhere than this
+    page, and the block holds neither the headline nor the main text."""
+    for node in (el, *el.iterancestors()):
+        if node.tag in ("body", "html"):
+            return False
+        a = next(node.iter("a"), None)
+        if a is None:
+            continue
+        href = (a.get("href") or "").strip()
+        _, item = _link_setting(a, a.text_content())
+        if item is None or not (item is node or any(x is item for x in node.iterancestors())):
+            return False
+        if any(item in d for d in anchors):
+            return False  # the block holds the page's headline or its text
+        if _bare(href, url) in own:
+            return False  # a permalink: this page's own
+        own_words = len(el.text_content().split())
+        return any(len(x.text_content().split()) - (own_words if el in x.iter() else 0)
+                   >= titles.HEADLINE_MIN_WORDS for x in item.iter("a"))
+    return False
 
 
 def _json_ld(tree: lxml.html.HtmlElement) -> list[dict]:
@@ -339,15 +447,22 @@ def _names(value: object) -> list[str]:
     return []
 
 
-def _merge_json_ld(meta: PageMeta, data: dict) -> None:
+def _ld_types(data: dict) -> set[str]:
     kinds = data.get("@type", [])
-    kinds = {k.lower() for k in (kinds if isinstance(kinds, list) else [kinds]) if isinstance(
-        k, str)}
+    return {k.lower() for k in (kinds if isinstance(kinds, list) else [kinds])
+            if isinstance(k, str)}
+
+
+def _merge_json_ld(meta: PageMeta, data: dict) -> None:
+    kinds = _ld_types(data)
     if not kinds & ARTICLE_TYPES:
         return
     meta.types |= kinds
     if not meta.headline and isinstance(data.get("headline"), str):
         meta.headline = data["headline"]
+    section = data.get("articleSection")
+    meta.sections.extend(s for s in (section if isinstance(section, list) else [section])
+                         if isinstance(s, str) and s.strip())
     authors = [a.strip() for a in _names(data.get("author")) if a.strip()]
     if authors and not meta.author:
         meta.author = ", ".join(dict.fromkeys(authors))
@@ -369,73 +484,14 @@ def _merge_json_ld(meta: PageMeta, data: dict) -> None:
 
 
 # -- titles -----------------------------------------------------------------------------------
-_TITLE_SEPARATORS = re.compile(r"\s+[-|–—·•»:]\s+|\s*\|\s*|(?<=\w):\s+")
-_PAGE_SUFFIX = re.compile(r"\s+halaman\s+(all|\d+)$", re.I)
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
-
-
-def _host_brands(url: str) -> set[str]:
-    """"kompas.com" -> {"kompascom", "kompas"}: outlets put their domain in titles."""
-    host = (urlsplit(url).hostname or "").lower()
-    labels = [x for x in host.split(".") if x not in ("www", "m", "amp", "mobile")]
-    brands = set()
-    if labels:
-        brands.add(_squash(".".join(labels)))
-        core = [x for x in labels if x not in ("com", "co", "id", "net", "org", "or", "go",
-                                                "ac", "web", "news", "my", "test")]
-        if core:
-            brands.add(_squash(core[-1]))
-            brands.add(_squash("".join(core)))
-    return {b for b in brands if len(b) >= 3}
-
-
-def _is_outlet_name(segment: str, names: set[str]) -> bool:
-    squashed = _squash(segment)
-    if not squashed:
-        return True
-    for name in names:
-        if squashed == name or (squashed.startswith(name) and len(squashed) - len(name) <= 8):
-            return True  # "Harian Langit Online", "Kompas.com", "Republika Online"
-    return False
-
-
-def clean_title(title: str | None, names: list[str] | tuple[str, ...] = (),
-                url: str = "") -> str | None:
-    """The headline without the outlet's name that <title> and og:title usually carry.
-
-    Only a leading or trailing segment (split on " - ", " | ", ": " …) that *is* an outlet
-    name goes, so "Rusia - Ukraina Sepakat …" keeps its dash.
-    """
-    if not title:
-        return None
-    title = _PAGE_SUFFIX.sub("", " ".join(title.split()))
-    known = {_squash(n) for n in names if n and len(_squash(n)) >= 3} | _host_brands(url)
-    for _ in range(3):
-        parts = _TITLE_SEPARATORS.split(title)
-        seps = _TITLE_SEPARATORS.findall(title)
-        if len(parts) < 2:
-            break
-        if _is_outlet_name(parts[-1], known):
-            title = title[: len(title) - len(parts[-1]) - len(seps[-1])]
-        elif _is_outlet_name(parts[0], known):
-            title = title[len(parts[0]) + len(seps[0]):]
-        else:
-            break
-        title = _PAGE_SUFFIX.sub("", title.strip())
-    return title.strip() or None
-
-
 def best_title(meta: PageMeta, fallback: str | None, url: str) -> str | None:
-    """JSON-LD headline first (rarely carries the outlet), then og:title, <title>."""
+    """JSON-LD headline first (rarely carries the outlet), then og:title, <title>; the site's
+    framing (outlet name, section) judged against the headline the page prints."""
     names = meta.names
-    for candidate in (meta.headline, *meta.titles, fallback):
-        title = clean_title(candidate, names, url)
-        if title:
-            return title
-    return None
+    return titles.best_title(
+        (meta.headline, *meta.titles, fallback), names, url,
+        sections=titles.section_names(meta.sections),
+        printed=titles.printed_headline(meta.h1s, names, url))
 
 
 # -- dates ------------------------------------------------------------------------------------
@@ -822,7 +878,7 @@ def _extract(html: str, url: str, *, require_article: bool,
         links_out.extend(outlinks(tree, url, over_cap))
     if require_article and len(_ANCHOR.findall(html)) > MAX_PAGE_LINKS:
         return None, []  # a listing; trafilatura would read its thousands of links as text
-    meta = read_meta(tree)
+    meta = read_meta(tree, url)
     marked = bool(meta.types & ARTICLE_TYPES)
     if require_article and not marked and meta.og_type not in (None, "article"):
         return None, []  # the page says it is something else: a homepage, a section
