@@ -46,9 +46,12 @@ def canonical_url(page_url: str, declared: str | None = None) -> str:
     """
     url = page_url
     if declared and declared.strip():
-        candidate = urljoin(page_url, declared.strip())
-        if candidate.startswith(("http://", "https://")):
-            url = candidate
+        try:
+            candidate = urljoin(page_url, declared.strip())
+            split_http(candidate)  # the one URL rule: a broken declaration costs only itself
+            return strip_tracking(candidate)
+        except ValueError:  # NotRequestable is one; "http://[bad" fails in urljoin
+            pass
     return strip_tracking(url)
 
 

@@ -207,3 +207,8 @@ def test_the_spider_and_the_extractor_see_the_same_article(head, is_article):
     meta = read_meta(parse_html(page))
     assert looks_like_article(page) is is_article
     assert bool(meta.types & ARTICLE_TYPES or meta.og_type == "article") is is_article
+
+
+@pytest.mark.parametrize("declared", ["http://[bad", "https://[::1/x", "http://a.test:99999/x"])
+def test_unresolvable_canonical_falls_back_to_the_page_url(declared):
+    assert canonical_url("https://a.test/x?utm_source=1", declared) == "https://a.test/x"
