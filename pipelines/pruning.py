@@ -57,7 +57,7 @@ ARTICLE_SHARE = 0.4
 CARD_MIN_SIBLINGS = 3
 CARD_MAX_WORDS = 60
 CARD_LINK_SHARE = 0.25
-_CARD_TAGS = {"div", "li", "article", "section", "dl", "tr"}
+_CARD_TAGS = {"div", "li", "article", "section", "dl"}
 # A box left with this few words once its cards are gone was only their heading.
 BOX_HEADING_WORDS = 5
 # Captions hold the story when their text is at least this share of the paragraphs'.
@@ -230,7 +230,7 @@ def _listing_cards(body: etree._Element, measure: _Measure) -> list[etree._Eleme
     most a blurb. However much text the blurbs add up to, a list of other stories is not
     this story. The box that held only them (and a heading) goes too."""
     found: list[etree._Element] = []
-    for parent in body.iter(*_CARD_TAGS, "ul", "ol", "table", "tbody"):
+    for parent in body.iter(*_CARD_TAGS, "ul", "ol"):
         if len(parent) < CARD_MIN_SIBLINGS:
             continue
         groups: dict[tuple, list[etree._Element]] = defaultdict(list)

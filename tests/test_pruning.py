@@ -73,6 +73,13 @@ def test_a_list_of_facts_in_the_story_stays() -> None:
     assert all(f"Dermaga {i} dibuka" in text for i in range(5))
 
 
+def test_a_results_table_with_linked_names_stays() -> None:
+    rows = "".join(f'<tr><td><a href="/atlet/{i}">Atlet Nomor {i}</a></td><td>{90 - i} poin</td>'
+                   "</tr>" for i in range(6))
+    text = text_of(page(f"<article>{story(3)}<table>{rows}</table></article>"))
+    assert all(f"Atlet Nomor {i} {90 - i} poin" in text for i in range(6))
+
+
 # -- captions: furniture beside a story, the story in a gallery -----------------------------------
 def test_photo_caption_beside_a_story_goes() -> None:
     figure = ('<figure><img src="/a.jpg"><figcaption>Kapal bersandar di dermaga Senghie, '
