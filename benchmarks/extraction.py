@@ -54,7 +54,10 @@ sys.path.insert(0, str(REPO))
 import lxml.html  # noqa: E402
 import trafilatura  # noqa: E402
 
+from crawler.outlets import known_outlets  # noqa: E402
 from pipelines.extract import article_from_bytes  # noqa: E402
+
+OUTLETS = known_outlets()  # as `liputan extract` asks for an outlet's boilerplate
 
 # Phrases that are never article prose on an Indonesian news page: a page whose extracted
 # text still holds one counts as "boilerplate left".
@@ -184,7 +187,7 @@ def read_page(path: Path) -> bytes:
 
 # -- extractors --------------------------------------------------------------------------------
 def run_liputan(html: bytes, url: str) -> Result:
-    article = article_from_bytes(html, url)
+    article = article_from_bytes(html, url, boilerplate=OUTLETS.boilerplate_for(url))
     if article is None:
         return Result("", None, None)
     return Result(article.text, article.title, article.published_at)

@@ -11,6 +11,7 @@ import re
 import tomllib
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote, quote_plus, urlsplit
 
@@ -256,7 +257,24 @@ class OutletIndex:
             host = host.partition(".")[2]
         return None
 
+    def boilerplate_for(self, url: str) -> tuple[str, ...]:
+        """The furniture phrases of the outlet serving `url` (its profile's `boilerplate`),
+        which extraction drops (pipelines.cleanup.clean_paragraphs); () for other hosts."""
+        profile = self.profile_for(url)
+        return profile.boilerplate if profile is not None else ()
+
     def is_story(self, url: str) -> bool:
         profile = self.profile_for(url)
         pattern = self._patterns.get(profile.key) if profile else None
         return pattern is None or pattern.match(url) is not None
+
+
+@lru_cache(maxsize=1)
+def _bundled() -> tuple[OutletProfile, ...]:
+    return tuple(all_profiles())
+
+
+def known_outlets(profiles: list[OutletProfile] | tuple[OutletProfile, ...] = ()) -> OutletIndex:
+    """Every outlet Liputan knows: `profiles` (a crawl's own, which win for their hosts),
+    then those of crawler/sites/. What extraction asks for an outlet's boilerplate."""
+    return OutletIndex([*profiles, *_bundled()])

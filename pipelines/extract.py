@@ -601,13 +601,15 @@ def _story_position(tree: lxml.html.HtmlElement, url: str) -> tuple[str, int | N
     return url, None
 
 
-def extract_article(html: str, url: str, *,
-                    captured_at: datetime | None = None) -> Article | None:
+def extract_article(html: str, url: str, *, captured_at: datetime | None = None,
+                    boilerplate: tuple[str, ...] = ()) -> Article | None:
     """The article on an HTML page, or None when the page holds no article text.
 
     `captured_at` resolves relative dates ("2 jam lalu"); give the capture time.
+    `boilerplate`: the outlet's own furniture phrases (its profile's; see clean_paragraphs).
     """
-    article, _ = _extract(html, url, require_article=False, captured_at=captured_at)
+    article, _ = _extract(html, url, require_article=False, captured_at=captured_at,
+                          boilerplate=boilerplate)
     return article
 
 
@@ -872,7 +874,8 @@ def _linked_headings(body: lxml.html.HtmlElement) -> int:
 
 def _extract(html: str, url: str, *, require_article: bool,
              captured_at: datetime | None = None, links_out: list[OutLink] | None = None,
-             over_cap: set[str] | None = None) -> tuple[Article | None, list[Link]]:
+             over_cap: set[str] | None = None,
+             boilerplate: tuple[str, ...] = ()) -> tuple[Article | None, list[Link]]:
     tree = parse_html(html)
     if links_out is not None:
         links_out.extend(outlinks(tree, url, over_cap))
@@ -921,7 +924,7 @@ def _extract(html: str, url: str, *, require_article: bool,
         return None, []
     title = best_title(meta, document.title, url)
     paragraphs, byline = clean_paragraphs(
-        _drop_leading_title(paragraphs, title, meta.names, url))
+        _drop_leading_title(paragraphs, title, meta.names, url), boilerplate)
     text = "\n\n".join(paragraphs)
     words = _word_count(paragraphs)
     if not published and document.date:
@@ -955,9 +958,11 @@ def _extract(html: str, url: str, *, require_article: bool,
 
 def analyse_page(body: bytes, url: str, content_type: str | None = None,
                  captured_at: datetime | None = None, *,
-                 with_outlinks: bool = False) -> PageAnalysis:
+                 with_outlinks: bool = False,
+                 boilerplate: tuple[str, ...] = ()) -> PageAnalysis:
     """Classify and extract one archived response body (already Content-Decoded); with
-    `with_outlinks`, also every link of the page for the crawl to score.
+    `with_outlinks`, also every link of the page for the crawl to score. `boilerplate`:
+    the outlet's own furniture phrases (its profile's; see clean_paragraphs).
 
     Never raises for bad input: failures come back as `PageAnalysis.error` so the caller
     records the capture with its reason and nothing is lost.
@@ -970,7 +975,8 @@ def analyse_page(body: bytes, url: str, content_type: str | None = None,
     over_cap: set[str] = set()
     try:
         article, links = _extract(decode_html(body, content_type), url, require_article=True,
-                                  captured_at=captured_at, links_out=found, over_cap=over_cap)
+                                  captured_at=captured_at, links_out=found, over_cap=over_cap,
+                                  boilerplate=boilerplate)
     except ExtractionError as exc:
         return PageAnalysis("page", error=str(exc), outlinks=tuple(found or ()),
                             links_over_cap=len(over_cap))
@@ -986,6 +992,8 @@ def analyse_page(body: bytes, url: str, content_type: str | None = None,
 
 
 def article_from_bytes(body: bytes, url: str, content_type: str | None = None,
-                       captured_at: datetime | None = None) -> Article | None:
+                       captured_at: datetime | None = None,
+                       boilerplate: tuple[str, ...] = ()) -> Article | None:
     """The article in a saved page's raw bytes: what `liputan extract FILE` runs."""
-    return extract_article(decode_html(body, content_type), url, captured_at=captured_at)
+    return extract_article(decode_html(body, content_type), url, captured_at=captured_at,
+                           boilerplate=boilerplate)

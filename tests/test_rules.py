@@ -137,6 +137,98 @@ def test_prose_that_merely_starts_like_furniture_stays():
     assert clean_paragraphs(prose)[0] == prose
 
 
+LEAD = "JAKARTA - Pemerintah menaikkan anggaran subsidi energi tahun ini, kata menteri."
+
+
+# Furniture by family, each beside prose that merely looks like it (True = dropped).
+@pytest.mark.parametrize(("line", "furniture"), [
+    # credits of pictures, video and graphics
+    ("Fotografer: Rudi Harahap", True),
+    ("Kameramen: Budi Santoso / Editor Video: Ani", True),
+    ("Videografer: ANTARA/Fulan", True),
+    ("Desain grafis: Tim Grafis Kabar", True),
+    ("Foto: ANTARA/Muhammad Adimaja", True),
+    ("Desain: minimalis, dua lantai, dengan halaman belakang yang luas.", False),
+    ("Foto-foto itu diambil fotografer lepas di lokasi banjir pada Senin pagi.", False),
+    ("Fotografer senior itu memamerkan karyanya di Galeri Nasional sejak Kamis.", False),
+    # editorial contact lines
+    ("Redaksi: redaksi[at]kabartapanuli.test", True),
+    ("Email: redaksi@kabar.test | WA: 0812-3456-7890", True),
+    ("Kontak redaksi: (061) 455 1234", True),
+    ("Kirim tulisan Anda ke opini(at)kabar(dot)test", True),
+    ("Redaksi menerima lebih dari 200 surat pembaca soal kenaikan tarif air.", False),
+    ("Warga dapat mengadu lewat surel pengaduan@kota.test atau datang langsung.", False),
+    # reaction and vote widgets
+    ("Rate artikel ini Like (0) Dislike (0)", True),
+    ("Like (12) Dislike (3)", True),
+    ("Senang 40% Sedih 10% Marah 50%", True),
+    ("Bagaimana reaksi Anda tentang artikel ini?", True),
+    ("Saya suka (sekali) dengan hasilnya, kata Rina.", False),
+    ("Bagaimana tanggapan Anda soal kenaikan harga BBM?", False),
+    ("Nilai tukar rupiah melemah 0,5 persen terhadap dolar AS.", False),
+    # syndication notes
+    ('Artikel ini telah tayang di SerambiRaya.test dengan judul "Larangan Pukat". Klik untuk'
+     ' membaca artikel lainnya.', True),
+    ("Artikel ini sudah tayang di Kabar.test dengan judul Harga Cabai Naik", True),
+    ("Berita ini telah terbit di Warta.test pada Senin (2/8/2022).", True),
+    ("Sumber artikel: Kabar Nusantara", True),
+    ("Klik untuk membaca artikel lainnya.", True),
+    ("Berita ini menggemparkan warga desa yang sejak lama menolak tambang pasir.", False),
+    ("Artikel ini ditulis berdasarkan wawancara dengan tiga petani di Sipirok.", False),
+])
+def test_furniture_families(line, furniture):
+    paragraphs, _ = clean_paragraphs([LEAD, line])
+    assert paragraphs == ([LEAD] if furniture else [LEAD, line])
+
+
+@pytest.mark.parametrize(("lines", "want", "source"), [
+    ([LEAD, "(Reuters/AFP)"], [LEAD], "Reuters/AFP"),
+    ([LEAD, "(ant)"], [LEAD], "Antara"),
+    ([LEAD, "(AP)", "Artikel ini telah tayang di Kabar.test"], [LEAD], "AP"),
+    ([LEAD, "(ant/ega)"], [LEAD], "Antara"),
+    ([LEAD + " (Reuters)"], [LEAD], "Reuters"),
+    # only at the end of the body, and only agencies
+    (["(AP)", LEAD], ["(AP)", LEAD], None),
+    ([LEAD, "(Persero)"], [LEAD, "(Persero)"], None),
+    (["Kantor berita itu, Associated Press (AP)"], ["Kantor berita itu, Associated Press (AP)"],
+     None),
+    (["Kerja sama kedua negara itu pertama kali dilaporkan kantor berita Reuters (4/7/2022)."],
+     ["Kerja sama kedua negara itu pertama kali dilaporkan kantor berita Reuters (4/7/2022)."],
+     None),
+])
+def test_agency_credit_closing_the_body_is_the_source(lines, want, source):
+    paragraphs, byline = clean_paragraphs(lines)
+    assert (paragraphs, byline.source) == (want, source)
+
+
+@pytest.mark.parametrize(("line", "author", "editor"), [
+    ("Redaktur & Reporter : Yohanes Umbu Tamu", "Yohanes Umbu Tamu", "Yohanes Umbu Tamu"),
+    ("Penulis/Editor: Maya Lestari", "Maya Lestari", "Maya Lestari"),
+    ("Reporter dan Editor: Andi Saputra", "Andi Saputra", "Andi Saputra"),
+    ("Penulis: Andi Saputra | Editor: Maya Lestari", "Andi Saputra", "Maya Lestari"),
+    ("Reporter : Andi Saputra", "Andi Saputra", None),
+])
+def test_combined_role_bylines(line, author, editor):
+    paragraphs, byline = clean_paragraphs([LEAD, line])
+    assert (paragraphs, byline.author, byline.editor) == ([LEAD], author, editor)
+
+
+def test_prose_about_reporters_and_editors_stays():
+    prose = ["Reporter dan editor media itu diperiksa polisi selama enam jam pada Senin, kata"
+             " kuasa hukum mereka kepada wartawan di Jakarta."]
+    assert clean_paragraphs(prose) == (prose, clean_paragraphs([])[1])
+
+
+def test_outlet_phrases_drop_promos_and_cut_glued_prose():
+    long = "ADVERTISEMENT " + " ".join(["Warga desa membangun tanggul bersama."] * 10)
+    paragraphs, _ = clean_paragraphs(
+        [LEAD, "Pilihan Editor : Harga Cabai Naik", "Scroll ke bawah untuk melanjutkan", long],
+        ("Pilihan Editor:", "ADVERTISEMENT"))
+    assert paragraphs == [LEAD, "Scroll ke bawah untuk melanjutkan", long[len("ADVERTISEMENT "):]]
+    assert clean_paragraphs([LEAD, "Pilihan Editor: Harga Cabai Naik"])[0] == [
+        LEAD, "Pilihan Editor: Harga Cabai Naik"]
+
+
 def test_language_is_read_from_the_text():
     malay = ("Kerajaan berkata pihak berkuasa akan mengambil tindakan tegas kerana kes itu "
              "boleh menjejaskan keyakinan rakyat terhadap sistem kewangan negara.")

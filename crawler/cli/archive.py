@@ -40,6 +40,7 @@ def extract(file: Path, url: str, captured_at: str | None, as_json: bool) -> Non
     """
     from datetime import datetime
 
+    from crawler.outlets import known_outlets
     from pipelines.decoding import MAX_BODY_BYTES, BodyTooLarge, decode_bytes
     from pipelines.extract import ExtractionError, article_from_bytes, is_html
 
@@ -65,7 +66,8 @@ def extract(file: Path, url: str, captured_at: str | None, as_json: bool) -> Non
             rb"<(html|head|body|div|p|article)\b", head, re.I)):
         raise fail(f"{file} is not an HTML page")
     try:
-        article = article_from_bytes(body, url, captured_at=moment)
+        article = article_from_bytes(body, url, captured_at=moment,
+                                     boilerplate=known_outlets().boilerplate_for(url))
     except ExtractionError as exc:
         raise fail(f"{file}: {exc}") from exc
     if article is None:

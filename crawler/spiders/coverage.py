@@ -32,7 +32,7 @@ from crawler.config import CrawlConfig, load_config
 from crawler.focus import Focus
 from crawler.frontier.policy import Frontier, Planned
 from crawler.links import html_links
-from crawler.outlets import OutletIndex
+from crawler.outlets import OutletIndex, known_outlets
 from crawler.plan import crawl_profiles, discovery_plan
 from crawler.recrawl import RecrawlPlan, plan_recrawl
 from crawler.scope import OFF_SITE, Scope
@@ -140,6 +140,7 @@ class CoverageSpider(scrapy.Spider):
         spider.focus = focus
         if spider.analyser is not None:
             spider.analyser.focus = focus
+            spider.analyser.outlets = known_outlets(spider.profiles)  # their boilerplate
         crawler.signals.connect(spider._close_workers, signal=signals.spider_closed)
         return spider
 
