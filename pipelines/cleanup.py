@@ -52,6 +52,9 @@ class Byline:
     source: str | None = None
 
 
+# A site's copyright notice: the mark of its footer, too (pipelines/pruning.py).
+_COPYRIGHT = r"copyright\b.*|hak\s+cipta\s+dilindungi.*|©.*|.*\ball\s+rights\s+reserved\.?"
+COPYRIGHT_LINE = re.compile(_COPYRIGHT, re.I)
 _LINE_DROP = re.compile(
     r"""^(?:
         advertisement|advertisment|iklan|scroll\s+to\s+(continue|resume)(\s+with)?(\s+content)?
@@ -61,7 +64,7 @@ _LINE_DROP = re.compile(
       | (\d+\s+)+selanjutnya|selanjutnya|sebelumnya|berikutnya|next|prev(ious)?
       | tags?|tags?\s*:.*|topik\s*:.*|kata\s+kunci\s*:.*
       | terkini|terpopuler|berita\s+terkini|berita\s+terpopuler|berita\s+terkait|artikel\s+terkait
-      | copyright\b.*|hak\s+cipta\s+dilindungi.*|©.*|.*\ball\s+rights\s+reserved\.?
+      | """ + _COPYRIGHT + r"""
       | ikuti\s+(kami|kanal|berita|akun|update).*|follow\s+us\b.*
       | (cek|simak)\s+(berita|update|informasi)\b.*\b(google\s+news|whatsapp|telegram).*
       | dapatkan\s+(update|berita|info|informasi|notifikasi|artikel)\b.*

@@ -26,7 +26,7 @@ from functools import lru_cache
 
 from lxml import etree
 
-from pipelines.cleanup import PROMO_LEAD, PROMO_MAX_WORDS
+from pipelines.cleanup import COPYRIGHT_LINE, PROMO_LEAD, PROMO_MAX_WORDS
 from pipelines.cleanup import norm_words as _norm
 
 # Words in a class or id that name a widget. Compared against whole words of the attribute
@@ -192,9 +192,33 @@ def prune_page(tree: etree._Element, summary: str | None = None) -> None:
             _remove(el)
     _captions(body, measure)
     main = _main_block(body, measure)
+    _site_footer(body, main, measure)
     if summary:
         _standfirst(body, main, summary)
     _shield(body, main)
+
+
+# A block this short around a copyright notice, outside the story, is the site's footer
+# (address, contact and menu lines with it), whatever its tag or class.
+FOOTER_MAX_WORDS = 60
+
+
+def _site_footer(body: etree._Element, main: etree._Element, measure: _Measure) -> None:
+    story = {main, *main.iterancestors()}
+    for el in list(body.iter("p", "div", "span", "small", "li", "td", "center")):
+        text = " ".join("".join(el.itertext()).split())
+        if not text or len(text) > 300 or not COPYRIGHT_LINE.fullmatch(text):
+            continue
+        footer = el
+        for ancestor in el.iterancestors():
+            if ancestor in story or ancestor.tag in ("body", "html") \
+                    or measure.text.get(ancestor, 10 ** 9) > FOOTER_MAX_WORDS * 8 \
+                    or _words(ancestor) > FOOTER_MAX_WORDS:
+                break
+            footer = ancestor
+        if footer.getparent() is not None and footer not in story:
+            measure.forget(footer)
+            _remove(footer)
 
 
 def _promo_block(el: etree._Element) -> etree._Element | None:

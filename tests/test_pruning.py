@@ -80,6 +80,14 @@ def test_a_results_table_with_linked_names_stays() -> None:
     assert all(f"Atlet Nomor {i} {90 - i} poin" in text for i in range(6))
 
 
+def test_site_footer_goes_with_its_copyright_notice() -> None:
+    footer = ('<div class="bawah"><p>Kabar Contoh - Jl. Merdeka No. 1, Pontianak. Telepon '
+              '(0561) 555 01.</p><p><a href="/redaksi">Redaksi</a> | <a href="/kontak">Kontak'
+              "</a></p><p>Copyright &copy; 2022 Kabar Contoh</p></div>")
+    text = text_of(page(f'<div class="main"><div class="berita">{story()}</div>{footer}</div>'))
+    assert text.count("Kalimat") == 5 and "Merdeka No. 1" not in text and "Kontak" not in text
+
+
 # -- captions: furniture beside a story, the story in a gallery -----------------------------------
 def test_photo_caption_beside_a_story_goes() -> None:
     figure = ('<figure><img src="/a.jpg"><figcaption>Kapal bersandar di dermaga Senghie, '
