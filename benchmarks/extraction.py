@@ -25,8 +25,9 @@ Per set, half and extractor it prints the pages in the half and how many have a 
 body precision/recall/F1 (averaged per page), title exact-match accuracy (whitespace-normalised),
 date accuracy (a date-only expectation checks the day, a timestamp the instant), pages with
 leftover boilerplate phrases (on the Zyte set only phrases its truth does not hold itself), and
-docs/s (one core, decoding included; the extractors take turns over the same pages in each of
-the --repeat passes). The extractors:
+docs/s (CPU seconds of this one process, so other jobs on the machine do not move it much;
+decoding included; the extractors take turns over the same pages in each of the --repeat
+passes). The extractors:
 
   liputan     exactly what `liputan extract FILE --url URL` runs
   plain-text  `trafilatura.extract(html, url=url)` with its defaults (text only: no title, date)
@@ -288,9 +289,9 @@ def evaluate(set_name: str, cases: list[Case], repeat: int) -> dict[str, Score]:
     results: dict[str, list[Result]] = {}
     for _ in range(repeat):
         for name, extractor in EXTRACTORS.items():
-            started = time.perf_counter()
+            started = time.process_time()
             results[name] = [extractor(html, case.url) for case, html in pages]
-            scores[name].seconds += time.perf_counter() - started
+            scores[name].seconds += time.process_time() - started
             scores[name].docs += len(pages)
             scores[name].pages = len(pages)
     spans = [marked_spans(html) if case.body is not None and set_name not in SHINGLED else []

@@ -206,8 +206,10 @@ FOOTER_MAX_WORDS = 60
 def _site_footer(body: etree._Element, main: etree._Element, measure: _Measure) -> None:
     story = {main, *main.iterancestors()}
     for el in list(body.iter("p", "div", "span", "small", "li", "td", "center")):
+        if not 0 < measure.text.get(el, 0) <= 300:
+            continue
         text = " ".join("".join(el.itertext()).split())
-        if not text or len(text) > 300 or not COPYRIGHT_LINE.fullmatch(text):
+        if not COPYRIGHT_LINE.fullmatch(text):
             continue
         footer = el
         for ancestor in el.iterancestors():
