@@ -260,7 +260,8 @@ def clean_paragraphs(paragraphs: list[str], boilerplate: tuple[str, ...] = ()
     """
     byline = Byline()
     kept: list[str] = []
-    seen: set[str] = set()
+    repeats: list[int] = []  # paragraphs since the first copy of a prose paragraph, else 0
+    seen: dict[str, int] = {}
     own = outlet_phrases(tuple(boilerplate))
     closing: tuple[int, str] | None = None  # an agency credit dropped as noise ("(ant/ega)")
     for raw in paragraphs:
@@ -284,16 +285,37 @@ def clean_paragraphs(paragraphs: list[str], boilerplate: tuple[str, ...] = ()
                 setattr(byline, role, match.group(2).strip())
             text = text[: match.start()].rstrip()
         key = norm_words(text)
-        # A repeat of a paragraph long enough to be prose is a CMS or template duplicate
-        # (the seed texts repeat whole bodies); short lines ("Ya.") may legitimately recur.
-        if len(key) >= 40 and key in seen and text[-1] in _SENTENCE_END:
-            continue
-        seen.add(key)
+        prose = len(key) >= 40 and text[-1] in _SENTENCE_END
+        repeats.append(len(kept) - seen[key] if prose and key in seen else 0)
+        seen.setdefault(key, len(kept))
         kept.append(text)
+    survivors = _without_template_repeats(repeats)
+    after_credit = closing is not None and not any(i >= closing[0] for i in survivors)
+    kept = [kept[i] for i in survivors]
     _drop_closing_agency(kept, byline)
-    if closing is not None and closing[0] >= len(kept):
+    if after_credit and closing is not None:
         byline.source = byline.source or closing[1]
     return kept, byline
+
+
+# A copy this close to its first is a CMS glitch (a block printed twice around an ad slot).
+REPEAT_NEAR = 3
+
+
+def _without_template_repeats(repeats: list[int]) -> list[int]:
+    """Indexes of the paragraphs to keep. A repeat of a prose paragraph is a CMS or template
+    duplicate when it comes within REPEAT_NEAR paragraphs of its copy or in a run of repeats
+    (a whole body printed twice, as in the seed texts); a repeat far from its copy and alone
+    is the author's (a recipe listed again at the end, one answer given to two questions)
+    and stays."""
+    keep = []
+    for i, since in enumerate(repeats):
+        if since and (since <= REPEAT_NEAR
+                      or (i > 0 and repeats[i - 1])
+                      or (i + 1 < len(repeats) and repeats[i + 1])):
+            continue
+        keep.append(i)
+    return keep
 
 
 def _drop_closing_agency(kept: list[str], byline: Byline) -> None:

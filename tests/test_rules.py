@@ -304,3 +304,18 @@ def test_the_spider_and_the_extractor_see_the_same_article(head, is_article):
 @pytest.mark.parametrize("declared", ["http://[bad", "https://[::1/x", "http://a.test:99999/x"])
 def test_unresolvable_canonical_falls_back_to_the_page_url(declared):
     assert canonical_url("https://a.test/x?utm_source=1", declared) == "https://a.test/x"
+
+
+def _prose(i: int) -> str:
+    return f"Paragraf nomor {i} menceritakan bagian lain dari peristiwa yang sama di kota itu."
+
+
+@pytest.mark.parametrize("order,kept", [
+    ([0, 1, 1, 2], [0, 1, 2]),                      # printed twice in a row
+    ([0, 1, 2, 3, 1, 4], [0, 1, 2, 3, 4]),          # again three paragraphs on: a glitch
+    ([0, 1, 2, 3, 4, 5, 6, 0, 1, 2], [0, 1, 2, 3, 4, 5, 6]),  # the body printed twice
+    ([0, 1, 2, 3, 4, 5, 6, 1, 7], [0, 1, 2, 3, 4, 5, 6, 1, 7]),  # the author repeats it
+], ids=["adjacent", "near", "whole-body", "far-single"])
+def test_template_repeats_go_and_the_authors_stay(order, kept):
+    paragraphs, _ = clean_paragraphs([_prose(i) for i in order])
+    assert paragraphs == [_prose(i) for i in kept]
