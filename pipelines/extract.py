@@ -894,8 +894,8 @@ def _extract(html: str, url: str, *, require_article: bool,
         etree.strip_elements(tree, *_PRUNE_TAGS, with_tail=False)
     credits = page_bylines(tree)
     prune_page(tree, meta.description)
-    # A page marked as an article gets the fast pass; an unmarked page the full one, whose
-    # comparison with other algorithms keeps a whole-page extraction from passing as text.
+    # The fast pass first; the full pass (trafilatura's comparison with its fallback
+    # extractors) when the fast pass's text is short, one wall, or doubtful (_Judge).
     document = _trafilatura(tree, url, with_metadata=need_meta, fast=True)
     paragraphs = _paragraphs(document.body if document else None)
     short = (marked or not paragraphs) and _word_count(paragraphs) < FALLBACK_BELOW_WORDS
