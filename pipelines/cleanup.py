@@ -25,8 +25,8 @@ from pipelines import dates
 # "Baca juga", "Lihat juga", "Simak juga", "Tonton juga", "Simak video", "Saksikan video",
 # "Baca selengkapnya", "Baca berita lainnya", "Klik untuk baca"
 PROMO_LEAD = re.compile(
-    r"^\W*(baca|lihat|simak|tonton|saksikan|cek|klik)\s+"
-    r"(juga|pula|video|berita|selengkapnya|artikel|lainnya|di\b|untuk\b|:)", re.I)
+    r"^\W*(baca|lihat|simak|tonton|saksikan|cek|klik)"
+    r"(\s*:|\s+(juga|pula|video|berita|selengkapnya|artikel|lainnya|di\b|untuk\b|:))", re.I)
 PROMO_MAX_WORDS = 45
 
 
@@ -173,9 +173,33 @@ def norm_words(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
+# A photo caption outside <figcaption> ends with its credit: a photographer's name and the
+# outlet or agency, "(Bagus Kurniawan/detikcom)", "(REUTERS/Chaiwat Subprasom)",
+# "(ANTARA FOTO/Nama)". Initials alone ("(nvc/ega)") are an editor's mark, not a credit.
+_CAPTION_CREDIT = re.compile(
+    r"\(\s*([^()/]{2,40}?)\s*/\s*([^()/]{2,40}?)\s*\)\.?$")
+_NAME = re.compile(r"^[A-Z][\w.'-]*(\s+[A-Z][\w.'-]*)+$")
+_CREDIT_HOUSE = re.compile(
+    r"^(antara(\s+foto)?|reuters|afp|ap|epa|getty\s+images|dok\.?|dokumentasi|istimewa"
+    r"|[\w-]+(\.(com|co\.id|id|net))+|detikcom|kompas\.com|liputan6\.com|tempo)$", re.I)
+CAPTION_MAX_WORDS = 40
+
+
+def is_caption(text: str) -> bool:
+    """A short paragraph closed by a photo credit: "(Name Name/outlet)" either way round."""
+    match = _CAPTION_CREDIT.search(text)
+    if not match or len(text.split()) > CAPTION_MAX_WORDS:
+        return False
+    a, b = match.group(1).strip(), match.group(2).strip()
+    return bool((_CREDIT_HOUSE.match(a) and _NAME.match(b))
+                or (_CREDIT_HOUSE.match(b) and _NAME.match(a)))
+
+
 def is_noise_line(text: str) -> bool:
     """A paragraph that is page furniture, not prose."""
     words = len(text.split())
+    if is_caption(text):
+        return True
     if words <= 40 and _LINE_DROP.match(text):
         return True
     if words <= CREDIT_MAX_WORDS and (_CREDIT.match(text) or _CREDIT_ROLE.match(text)):
@@ -318,12 +342,33 @@ def _without_template_repeats(repeats: list[int]) -> list[int]:
     return keep
 
 
+# Tempo's closing credit: the agencies, then who wrote it up, in capitals ("REUTERS | AL
+# JAZEERA | NAMA PENULIS").
+_PIPE_CREDIT_MAX_WORDS = 4
+
+
+def pipe_credit(text: str) -> tuple[str, str | None] | None:
+    """(agencies joined by "/", the writer or None) of a closing "REUTERS | NAME" line."""
+    parts = [p.strip() for p in text.split("|")]
+    if len(parts) < 2 or not text.isupper() or any(
+            not p or len(p.split()) > _PIPE_CREDIT_MAX_WORDS for p in parts):
+        return None
+    agencies = [AGENCIES[p.lower()] for p in parts if p.lower() in AGENCIES]
+    if not agencies:
+        return None
+    writer = parts[-1] if parts[-1].lower() not in AGENCIES else None
+    return "/".join(dict.fromkeys(agencies)), writer.title() if writer else None
+
+
 def _drop_closing_agency(kept: list[str], byline: Byline) -> None:
     """The agency credit closing the body ("(Reuters/AFP)" after the last paragraph, or
-    "... katanya. (ant)") is the story's source, not text. Only there: a parenthesised
-    name mid-story may be prose."""
+    "... katanya. (ant)", or "REUTERS | NAME") is the story's source, not text. Only there:
+    a parenthesised name mid-story may be prose."""
     while kept:
         source, _ = agency_credit(kept[-1])
+        if source is None and (piped := pipe_credit(kept[-1])) is not None:
+            source, writer = piped
+            byline.author = byline.author or writer
         if source is None:
             break
         kept.pop()

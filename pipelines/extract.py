@@ -25,7 +25,7 @@ from lxml import etree
 
 from pipelines import dates, titles
 from pipelines.articlemark import ARTICLE_TYPES
-from pipelines.cleanup import clean_paragraphs, page_bylines
+from pipelines.cleanup import clean_paragraphs, norm_words, page_bylines
 from pipelines.language import detect_language
 from pipelines.links import LINK_SKIP, MAX_PAGE_LINKS, Link, body_links, page_base
 from pipelines.pagination import page_links, page_of
@@ -572,14 +572,22 @@ def _collect(container: etree._Element, paragraphs: list[str]) -> None:
             paragraphs.append(" ".join(el.tail.split()))
 
 
+# A header block holds the headline and at most this many words more (a label, a date line).
+HEADER_EXTRA_WORDS = 12
+
+
 def _drop_leading_title(paragraphs: list[str], title: str | None, names: list[str],
                         url: str) -> list[str]:
     """trafilatura keeps the <h1> as the first paragraph (with the outlet's name, on some
-    pages): the title is metadata."""
+    pages), or the header block around it ("LIVE UPDATE <headline> Senin, 21 November 2022
+    | 21:05 WIB"): the title, label and date are metadata."""
     if title:
         key = _squash(title)
         for i, paragraph in enumerate(paragraphs[:3]):
-            if key in (_squash(paragraph), _squash(clean_title(paragraph, names, url) or "")):
+            squashed = _squash(paragraph)
+            if key in (squashed, _squash(clean_title(paragraph, names, url) or "")) or (
+                    key in squashed
+                    and len(paragraph.split()) - len(title.split()) <= HEADER_EXTRA_WORDS):
                 return paragraphs[:i] + paragraphs[i + 1:]
     return paragraphs
 
@@ -893,7 +901,7 @@ def _extract(html: str, url: str, *, require_article: bool,
     if not need_meta:  # trafilatura's metadata pass reads <script> (JSON-LD): keep them then
         etree.strip_elements(tree, *_PRUNE_TAGS, with_tail=False)
     credits = page_bylines(tree)
-    prune_page(tree, meta.description)
+    leads = prune_page(tree, meta.description)
     # The fast pass first; the full pass (trafilatura's comparison with its fallback
     # extractors) when the fast pass's text is short, one wall, or doubtful (_Judge).
     document = _trafilatura(tree, url, with_metadata=need_meta, fast=True)
@@ -904,7 +912,7 @@ def _extract(html: str, url: str, *, require_article: bool,
     first = judge.quality(paragraphs)
     if short or wall or first.doubtful:
         again = parse_html(html)
-        prune_page(again, meta.description)
+        again_leads = prune_page(again, meta.description)
         thorough = _trafilatura(again, url, with_metadata=need_meta, fast=False)
         if thorough is not None:
             alt = _paragraphs(thorough.body)
@@ -913,6 +921,7 @@ def _extract(html: str, url: str, *, require_article: bool,
             if (second.better_than(first) if first.doubtful else
                     (short and more) or (wall and alt and not _is_wall(alt))):
                 document, paragraphs, tree, first = thorough, alt, again, second
+                leads = again_leads
         if first.doubtful and (block := judge.story_block(tree)) is not None:
             # Both passes read something else (another story list): read the block the
             # page's own summary points to.
@@ -922,6 +931,9 @@ def _extract(html: str, url: str, *, require_article: bool,
                 paragraphs = third
     if document is None:
         return None, []
+    if leads:  # a lead apart from the story's block, which trafilatura read alone
+        have = norm_words(" ".join(paragraphs))
+        paragraphs = [lead for lead in leads if norm_words(lead) not in have] + paragraphs
     title = best_title(meta, document.title, url)
     paragraphs, byline = clean_paragraphs(
         _drop_leading_title(paragraphs, title, meta.names, url), boilerplate)

@@ -144,16 +144,19 @@ class _Measure:
         return self.links[el] / self.text[el] if self.text.get(el) else 0.0
 
 
-def prune_page(tree: etree._Element, summary: str | None = None) -> None:
+def prune_page(tree: etree._Element, summary: str | None = None) -> list[str]:
     """Remove furniture, repair breaks and bare text, shield the article's blocks: in place.
-    `summary` is the page's own description (og:description), if it has one."""
+    `summary` is the page's own description (og:description), if it has one. Returns the
+    story's lead paragraphs that sit apart from its block, between it and the headline
+    (`leads`): trafilatura may read the block alone."""
     # Comments first, keeping their tail: CMS editors leave <!--StartFragment--> inside
     # paragraphs, and trafilatura drops the text that follows such a comment.
     etree.strip_tags(tree, etree.Comment)
     body = tree.find("body")
     if body is None:
-        return
+        return []
     # Repairs first, so the measures and the promo rule see the paragraphs trafilatura will.
+    _layout_tables(body)
     _split_breaks(body)
     _bare_runs(body)
     measure = _Measure(body)
@@ -195,7 +198,37 @@ def prune_page(tree: etree._Element, summary: str | None = None) -> None:
     _site_footer(body, main, measure)
     if summary:
         _standfirst(body, main, summary)
-    _shield(body, main)
+    h1 = next(body.iter("h1"), None)
+    region = _story_region(main, h1)
+    _shield(main, h1, region)
+    return leads(main, h1, region, measure)
+
+
+# A lead paragraph apart from the story's block is this long at least: shorter, one sentence
+# under the headline is a deck (a sub-headline), not the story's first paragraph.
+LEAD_MIN_WORDS = 25
+
+
+def leads(main: etree._Element, h1: etree._Element | None, region: etree._Element,
+          measure: _Measure) -> list[str]:
+    """Prose paragraphs after the headline and before the story's block, inside the region
+    holding both (VOA's `div.intro` above `div.wsw`)."""
+    if h1 is None or region is main:
+        return []
+    inside = set(main.iter())
+    found: list[str] = []
+    after_h1 = False
+    for el in region.iter():
+        if el is h1:
+            after_h1 = True
+        elif el is main or el in inside:
+            break
+        elif after_h1 and el.tag == "p":
+            text = " ".join("".join(el.itertext()).split())
+            if (len(text.split()) >= LEAD_MIN_WORDS and text[-1:] in '.!?"\u201d'
+                    and measure.link_share(el) < 0.3):
+                found.append(text)
+    return found
 
 
 # A block this short around a copyright notice, outside the story, is the site's footer
@@ -315,6 +348,23 @@ def _captions(body: etree._Element, measure: _Measure) -> None:
         for caption in captions:
             measure.forget(caption)
             _remove(caption)
+
+
+_LAYOUT_BLOCKS = ("table", "div", "p", "ul", "ol", "h1", "h2", "h3", "h4", "form", "iframe")
+
+
+def _layout_tables(body: etree._Element) -> None:
+    """A table that lays the page out (cells holding other tables, paragraphs, headings,
+    menus: older portals and government sites) is no data table: its rows and cells become
+    plain blocks, so trafilatura does not read the whole page as one table. A data table
+    (short cells of text, a story's results) stays a table."""
+    for table in list(body.iter("table")):
+        rows = table.xpath("./tr|./tbody/tr|./thead/tr|./tfoot/tr")
+        cells = [cell for row in rows for cell in row if cell.tag in ("td", "th")]
+        if not any(next(cell.iter(*_LAYOUT_BLOCKS), None) is not None for cell in cells):
+            continue
+        for el in (table, *table.xpath("./tbody|./thead|./tfoot"), *rows, *cells):
+            el.tag = "div"
 
 
 def _split_breaks(body: etree._Element) -> None:
@@ -485,17 +535,20 @@ def _standfirst(body: etree._Element, main: etree._Element, summary: str) -> Non
             return
 
 
-def _shield(body: etree._Element, main: etree._Element) -> None:
+def _story_region(main: etree._Element, h1: etree._Element | None) -> etree._Element:
+    """The smallest block holding the story's block and its headline (the block alone when
+    they only meet at <body>)."""
+    if h1 is None or h1 in set(main.iter("h1")):
+        return main
+    around = set(h1.iterancestors())
+    region = next((a for a in main.iterancestors() if a in around), main)
+    return main if region.tag in ("body", "html") else region
+
+
+def _shield(main: etree._Element, h1: etree._Element | None, region: etree._Element) -> None:
     """Take the class and id off the article's own blocks where trafilatura's name rules
     would drop them: the block holding the story, its ancestors, and the blocks between it
     and the headline."""
-    region = main
-    h1 = next(body.iter("h1"), None)
-    if h1 is not None and h1 not in set(main.iter("h1")):
-        around = set(h1.iterancestors())
-        region = next((a for a in main.iterancestors() if a in around), main)
-        if region.tag in ("body", "html"):
-            region = main
     protected = [region, *region.iterancestors()]
     for inner in (main, h1):
         for ancestor in (inner.iterancestors() if inner is not None else ()):

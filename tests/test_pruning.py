@@ -170,3 +170,38 @@ def test_short_search_page_with_two_results_is_no_brief() -> None:
         f"Hasil {i}. {SENTENCE}</p></div>" for i in range(2))
     html = brief_page(results)
     assert analyse_page(html.encode(), URL, "text/html").kind == "page"
+
+
+# -- layout tables, leads apart from the story's block, header blocks ---------------------------
+def test_layout_table_is_not_read_as_one_table() -> None:
+    menu = "".join(f'<a href="/m{i}">Menu {i}</a> | ' for i in range(8))
+    html = ("<html><head><title>Portal Resmi Kabupaten</title></head><body><table><tr>"
+            f'<td><table><tr><td>{menu}</td></tr></table><p>STATISTIK</p></td>'
+            f'<td><font size="4"><b>Kapal Cepat Kembali Berlayar</b></font><br>'
+            "Kamis, 15 September 2022 | 10:20 WITA<br><br>"
+            f"{story(4)}</td></tr></table></body></html>")
+    article = extract_article(html, URL)
+    assert article is not None and article.text.count("Kalimat") == 4
+    assert "Menu 3" not in article.text and "STATISTIK" not in article.text
+
+
+def test_lead_apart_from_the_story_block_is_the_first_paragraph() -> None:
+    lead = ("Kapal cepat rute Pontianak ke Ketapang kembali beroperasi setiap hari mulai "
+            "Senin, setelah dua tahun hanya berlayar tiga kali seminggu karena penumpang "
+            "merosot tajam selama pandemi.")
+    # trafilatura knows the name "article-content" and reads that block alone
+    body = (f'<div class="intro"><p>{lead}</p></div><div id="article-content">'
+            f"{story(6)}</div></div>")
+    html = page(body).replace("<body><h1>", '<body><div class="col"><h1>')
+    assert extract_article(html, URL).text.startswith(lead)
+
+
+def test_header_block_with_label_and_date_is_not_body() -> None:
+    from pipelines.extract import _drop_leading_title
+    title = "Kapal Cepat Kembali Berlayar"
+    header = f"LIVE UPDATE {title} Senin, 21 November 2022 | 21:05 WIB"
+    lead = f"Kalimat 0. {SENTENCE}"
+    assert _drop_leading_title([header, lead], title, [], URL) == [lead]
+    # a lead that merely opens with the headline's words is the story
+    told = f"{title} lagi: {SENTENCE}"
+    assert _drop_leading_title([told, lead], title, [], URL) == [told, lead]

@@ -319,3 +319,27 @@ def _prose(i: int) -> str:
 def test_template_repeats_go_and_the_authors_stay(order, kept):
     paragraphs, _ = clean_paragraphs([_prose(i) for i in order])
     assert paragraphs == [_prose(i) for i in kept]
+
+
+@pytest.mark.parametrize("text,furniture", [
+    ("Alat terapi temuan mahasiswa diuji di rumah sakit. (Bagus Kurniawan/detikcom)", True),
+    ("Staf laboratorium memeriksa sampel di Bangkok. (REUTERS/Chaiwat Subprasom)", True),
+    ("Warga antre bantuan di posko. (ANTARA FOTO/Nama Fotografer)", True),
+    ("Presiden bertemu menteri di istana, Senin. (ant/ega)", False),  # an editor's mark
+    ("Kabar itu dibenarkan juru bicara kepolisian (Reuters/AFP).", False),  # a source
+    ("Baca: Tokayev Sebut Kerusuhan Upaya Kudeta", True),
+    ("Bacaan sore ini membahas kerusuhan dan dampaknya bagi harga di pasar.", False),
+])
+def test_photo_captions_and_short_promos(text, furniture):
+    from pipelines.cleanup import is_noise_line
+    assert is_noise_line(text) is furniture
+
+
+def test_tempo_closing_credit_names_the_agencies_and_the_writer():
+    body = ["Pasukan mulai ditarik dari Almaty pada Kamis pagi, kata juru bicara.",
+            "REUTERS | AL JAZEERA | SAVIRA NURHALIZA"]
+    paragraphs, byline = clean_paragraphs(body)
+    assert paragraphs == body[:1]
+    assert (byline.source, byline.author) == ("Reuters", "Savira Nurhaliza")
+    # the same shape mid-story, or in small letters, is text
+    assert clean_paragraphs(body[::-1])[0] == body[::-1]
