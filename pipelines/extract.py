@@ -31,7 +31,7 @@ from pipelines.links import LINK_SKIP, MAX_PAGE_LINKS, Link, body_links, page_ba
 from pipelines.pagination import page_links, page_of
 from pipelines.pruning import class_words, prune_page
 from pipelines.stemming import stemmed
-from pipelines.titles import clean_title
+from pipelines.titles import clean_title, outlet_from_title
 from pipelines.titles import squash as _squash  # one definition of a title's key
 from pipelines.urls import canonical_url
 
@@ -897,7 +897,7 @@ def _extract(html: str, url: str, *, require_article: bool,
     # structured data leaves gaps. Its fallback extractors cost ~20 %: only when needed.
     published, date_source = publication_date(meta, url, captured_at)
     story_url, page = _story_position(tree, url) if marked else (url, None)
-    need_meta = not ((meta.headline or meta.titles) and published and meta.site_name)
+    need_meta = not ((meta.headline or meta.titles) and published)
     if not need_meta:  # trafilatura's metadata pass reads <script> (JSON-LD): keep them then
         etree.strip_elements(tree, *_PRUNE_TAGS, with_tail=False)
     credits = page_bylines(tree)
@@ -952,7 +952,8 @@ def _extract(html: str, url: str, *, require_article: bool,
         url=story_url,
         page=page,
         canonical_url=canonical,
-        outlet=meta.site_name or meta.publisher or document.sitename,
+        outlet=meta.site_name or meta.publisher or document.sitename
+        or outlet_from_title(meta.titles, url),
         title=title,
         author=meta.author or byline.author or credits.author or document.author,
         editor=meta.editor or byline.editor or credits.editor,

@@ -81,6 +81,22 @@ def clean_title(title: str | None, names: Iterable[str] = (), url: str = "") -> 
     return title.strip() or None
 
 
+def outlet_from_title(titles: Iterable[str], url: str) -> str | None:
+    """The outlet's name as its own <title> or og:title frames the headline ("… - Kompas.com
+    Bola" on bola.kompas.com), else the page's host without "www.": what trafilatura's
+    metadata pass would guess, without running it."""
+    brands = _host_brands(url)
+    for title in titles:
+        parts = [p.strip() for p in _TITLE_SEPARATORS.split(" ".join(title.split()))]
+        if len(parts) < 2:
+            continue
+        for segment in (parts[-1], parts[0]):
+            if segment and _is_outlet_name(segment, brands):
+                return segment
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.") or None
+
+
 def printed_headline(h1_texts: list[str], names: Iterable[str] = (),
                      url: str = "") -> str | None:
     """The page's one <h1>, when it reads as a headline: long enough, not the outlet's name.
