@@ -699,6 +699,14 @@ class _Judge:
         return _Quality(len(text.split()), min(linked / len(text), 1.0), recall)
 
 
+    def echoes_summary(self, text: str) -> bool:
+        """A lead apart from the story's block says what the page's summary says (half its
+        words): a claim box or a pull quote there does not."""
+        if self.reference is None:
+            return False
+        found = self.reference & set(_WORD.findall(text.casefold()))
+        return len(found) >= DOUBT_REFERENCE_RECALL * len(self.reference)
+
     def story_block(self, tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
         """The smallest block, not mostly links, holding most of the summary's words."""
         if self.reference is None:
@@ -933,7 +941,8 @@ def _extract(html: str, url: str, *, require_article: bool,
         return None, []
     if leads:  # a lead apart from the story's block, which trafilatura read alone
         have = norm_words(" ".join(paragraphs))
-        paragraphs = [lead for lead in leads if norm_words(lead) not in have] + paragraphs
+        paragraphs = [lead for lead in leads if norm_words(lead) not in have
+                      and judge.echoes_summary(lead)] + paragraphs
     title = best_title(meta, document.title, url)
     paragraphs, byline = clean_paragraphs(
         _drop_leading_title(paragraphs, title, meta.names, url), boilerplate)

@@ -192,8 +192,16 @@ def test_lead_apart_from_the_story_block_is_the_first_paragraph() -> None:
     # trafilatura knows the name "article-content" and reads that block alone
     body = (f'<div class="intro"><p>{lead}</p></div><div id="article-content">'
             f"{story(6)}</div></div>")
-    html = page(body).replace("<body><h1>", '<body><div class="col"><h1>')
+    head = ('<meta property="og:description" content="Kapal cepat Pontianak ke Ketapang '
+            'kembali beroperasi setiap hari mulai Senin.">')
+    html = page(body, head=head).replace("<body><h1>", '<body><div class="col"><h1>')
     assert extract_article(html, URL).text.startswith(lead)
+    # a claim box or pull quote in the same place says something else: not the lead
+    claim = ("Menurut unggahan yang beredar, seluruh pelabuhan di provinsi itu akan ditutup "
+             "selama sebulan penuh karena badai besar, dan semua penumpang diminta membatalkan "
+             "tiket mereka.")
+    other = html.replace(lead, claim)
+    assert claim not in extract_article(other, URL).text
 
 
 def test_header_block_with_label_and_date_is_not_body() -> None:
