@@ -434,14 +434,31 @@ def _flush(run: list, out: list) -> None:
     run.clear()
 
 
+# A block with no <p> whose own text runs this long, cut by `<br><br>` at least once, is a
+# story typed as bare text (older portals): its runs are paragraphs too.
+BARE_BODY_WORDS = 40
+BARE_BODY_BREAKS = 1
+
+
+def _bare_body(host: etree._Element, children: list[etree._Element]) -> bool:
+    breaks = sum(1 for a, b in zip(children, children[1:], strict=False)
+                 if a.tag == "br" and b.tag == "br" and not (a.tail or "").strip())
+    if breaks < BARE_BODY_BREAKS:
+        return False
+    own = [host.text or ""] + [c.tail or "" for c in children]
+    return len(" ".join(own).split()) >= BARE_BODY_WORDS
+
+
 def _bare_runs(body: etree._Element) -> None:
     """Bare text beside paragraphs (a lead typed as text and `<br>` before the first `<p>`,
-    on older portals) becomes paragraphs, one per run between blocks or `<br><br>`:
-    trafilatura keeps only text inside blocks."""
+    on older portals), or a whole story typed as bare text (`_bare_body`), becomes
+    paragraphs, one per run between blocks or `<br><br>`: trafilatura keeps only text
+    inside blocks, and reads a bare story as one wall."""
     for host in list(body.iter(*_BLOCK_HOSTS)):
         children = list(host)
-        if not any(child.tag == "p" for child in children) or not (
-                (host.text or "").strip() or any((c.tail or "").strip() for c in children)):
+        if not ((host.text or "").strip() or any((c.tail or "").strip() for c in children)):
+            continue
+        if not any(child.tag == "p" for child in children) and not _bare_body(host, children):
             continue
         items: list = [host.text] if host.text else []
         for child in children:

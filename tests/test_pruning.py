@@ -213,3 +213,10 @@ def test_header_block_with_label_and_date_is_not_body() -> None:
     # a lead that merely opens with the headline's words is the story
     told = f"{title} lagi: {SENTENCE}"
     assert _drop_leading_title([told, lead], title, [], URL) == [told, lead]
+
+
+def test_story_typed_as_bare_text_becomes_paragraphs() -> None:
+    runs = "<br><br>".join(f"Kalimat {i}. {SENTENCE}" for i in range(5))
+    article = extract_article(page(f'<div class="isi">{runs}</div>'), URL)
+    assert article is not None
+    assert article.text.split("\n\n") == [f"Kalimat {i}. {SENTENCE}" for i in range(5)]
