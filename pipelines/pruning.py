@@ -107,9 +107,18 @@ def _remove(el: etree._Element) -> None:
     parent.remove(el)
 
 
+def _visible(text: str | None) -> int:
+    """Characters a reader sees: markup indentation is no text (a card indented by 400
+    spaces would otherwise look like prose with a small link)."""
+    if not text:
+        return 0
+    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") \
+        - text.count("\r")
+
+
 class _Measure:
-    """Characters of text, of link text and of paragraph text under every element, in one
-    pass from the leaves up."""
+    """Visible characters of text, of link text and of paragraph text under every element,
+    in one pass from the leaves up."""
 
     def __init__(self, root: etree._Element) -> None:
         self.text: dict[etree._Element, int] = {}
@@ -119,12 +128,12 @@ class _Measure:
         for el in reversed(list(root.iter())):
             if not isinstance(el.tag, str):
                 continue
-            total = len(el.text) if el.text else 0
+            total = _visible(el.text)
             linked = inp = 0
             for child in el:
                 if not isinstance(child.tag, str):
                     continue
-                total += text[child] + (len(child.tail) if child.tail else 0)
+                total += text[child] + _visible(child.tail)
                 linked += links[child]
                 inp += prose[child]
             text[el] = total
