@@ -10,8 +10,8 @@ A dataset is recognised by its directory name:
   id-tisorlawan-detik       title, date, author and body paragraphs for 1.html; URLs for the rest
   id-fundus-mediaindonesia  title, date, authors, body paragraphs (gzip pages)
   id-htmldate-dates         publication dates
-  blind-id-a, blind-id-b     pages in the markup of real Indonesian outlets (2015-2018 and
-                            2019-2024), written with their truth (title, date, paragraphs) by
+  blind-id-a, -b, -c        pages in the markup of real Indonesian outlets (2015-2018,
+                            2019-2024, mixed), written with their truth (title, date, body) by
                             helpers who never saw Liputan's code, rules or scores
   bench-scrapinghub-article-extraction
                             articleBody; scored with that benchmark's metric (4-gram shingles)
@@ -176,6 +176,7 @@ DATASETS: dict[str, Callable[[Path], Iterator[Case]]] = {
     "id-htmldate-dates": load_htmldate,
     "blind-id-a": load_blind,
     "blind-id-b": load_blind,
+    "blind-id-c": load_blind,
     "bench-scrapinghub-article-extraction": load_zyte,
 }
 SHINGLED = {"bench-scrapinghub-article-extraction"}

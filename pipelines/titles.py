@@ -166,5 +166,10 @@ def best_title(candidates: Iterable[str | None], names: Iterable[str], url: str,
     for candidate in candidates:
         title = clean_title(candidate, names, url)
         if title:
-            return drop_framing(title, sections, printed)
+            title = drop_framing(title, sections, printed)
+            # The same words as printed: the page's own capitalisation wins (Antara's
+            # metadata is in sentence case, its <h1> in title case).
+            if printed and printed != title and printed.casefold() == title.casefold():
+                return printed
+            return title
     return None

@@ -150,3 +150,12 @@ def test_the_date_nearest_the_text_wins_over_an_earlier_one():
             f'<div class="main"><div class="meta">{OWN}</div><div class="text">{TEXT}</div></div>'
             "</div>")
     assert dated(html) == ("2022-09-02T08:30:00+07:00", "text")
+
+
+def test_printed_capitalisation_wins_over_the_metadata_s():
+    from pipelines.titles import best_title
+    printed = "BMKG Prakirakan Hujan Lebat Guyur Jawa Barat Sepekan ke Depan"
+    meta = "BMKG prakirakan hujan lebat guyur Jawa Barat sepekan ke depan"
+    assert best_title([meta], [], "https://www.kabar.test/x", printed=printed) == printed
+    # other words than printed: the metadata's headline stands
+    assert best_title([meta], [], "https://www.kabar.test/x", printed="Lain Sekali") == meta
