@@ -224,6 +224,7 @@ class WarcWriter:
                 request_block,
             ),
             request_id,
+            dated=fetched_at,
         )
 
         fields = [
@@ -310,12 +311,13 @@ class WarcWriter:
         # Only successful, non-empty payloads: an empty 404 body is not worth a pointer.
         return exchange.status == 200 and bool(exchange.body)
 
-    def _append(self, record: bytes, record_id: str, keep_with_previous: bool = False) -> WarcRef:
+    def _append(self, record: bytes, record_id: str, keep_with_previous: bool = False,
+                dated: datetime | None = None) -> WarcRef:
         if self._current is None or (
             not keep_with_previous and self._current.size >= self.max_bytes
         ):
             self.close()
-            self._open_next()
+            self._open_next(dated)
         assert self._current is not None
         member = _gzip_member(record, self.gzip_level)
         offset, length, handle = self._current.size, len(member), self._current.handle
@@ -329,7 +331,7 @@ class WarcWriter:
         self._current.size += length
         return WarcRef(self._current.label, offset, length, record_id)
 
-    def _open_next(self) -> None:
+    def _open_next(self, first_record: datetime | None = None) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = self.clock().astimezone(UTC).strftime("%Y%m%d%H%M%S")
         while True:
@@ -340,9 +342,9 @@ class WarcWriter:
                 break
         handle = open(_open_name(path), "xb")  # noqa: SIM115 - lives until close()
         self._current = _OpenFile(path, handle, warc_label(path, self.root))
-        self._append(self._warcinfo(name), "", keep_with_previous=True)
+        self._append(self._warcinfo(name, first_record), "", keep_with_previous=True)
 
-    def _warcinfo(self, filename: str) -> bytes:
+    def _warcinfo(self, filename: str, first_record: datetime | None = None) -> bytes:
         lines = {"software": "liputan", "format": "WARC File Format 1.1",
                  "conformsTo": WARC_SPEC, "hostname": self.hostname, **self.info}
         for key, value in lines.items():
@@ -353,7 +355,8 @@ class WarcWriter:
             [
                 ("WARC-Type", "warcinfo"),
                 ("WARC-Record-ID", self.record_ids()),
-                ("WARC-Date", warc_date(self.clock())),
+                # never after the first record it describes (whose date is its capture's)
+                ("WARC-Date", warc_date(min(filter(None, (self.clock(), first_record))))),
                 ("WARC-Filename", filename),
                 ("WARC-Block-Digest", sha1_digest(block)),
                 ("Content-Type", "application/warc-fields"),

@@ -126,6 +126,7 @@ def test_demo_finds_its_config_and_the_fixture_web():
     ("JOBDIR=/tmp/liputan-jobdir", "JOBDIR is not needed"),
     ("LIPUTAN_RESUME=maybe", "LIPUTAN_RESUME must be True or False"),
     ("LIPUTAN_PROGRESS=sometimes", "LIPUTAN_PROGRESS must be one of"),
+    ("LIPUTAN_WARC_OPERATOR=" + "x" * 501, "LIPUTAN_WARC_OPERATOR must be one line"),
 ])
 def test_a_setting_liputan_cannot_use_is_one_line_before_anything_starts(tmp_path, setting,
                                                                          says):

@@ -58,6 +58,8 @@ def test_warcinfo_heads_every_file(crawled):
         assert first.record.rec_type == "warcinfo"
         info = first.content.decode()
         assert "isPartOf: demo" in info and "robots: obey" in info
+        assert "conformsTo: " in info and "description: " in info
+        assert "liputan-request-records: rebuilt" in info
 
 
 def test_redirect_404_and_robots_are_archived(crawled, web):

@@ -62,6 +62,28 @@ def test_records_read_back_in_order_with_warcinfo_first(tmp_path):
     assert records[2].content == HTML
 
 
+def test_warcinfo_is_never_dated_after_the_first_record(tmp_path):
+    writer = make_writer(tmp_path)  # the writer's clock says 08:30
+    earlier = datetime(2022, 1, 6, 8, 29, 58, tzinfo=UTC)
+    writer.write_exchange(HttpExchange("http://www.a.test/x", 200, [], HTML,
+                                       fetched_at=earlier))
+    writer.close()
+    info, request = list(iter_records(writer.closed_files[0]))[:2]
+    assert info.record.rec_headers.get_header("WARC-Date") == "2022-01-06T08:29:58.000000Z"
+    assert request.record.rec_headers.get_header("WARC-Date") == "2022-01-06T08:29:58.000000Z"
+
+
+def test_operator_is_written_when_set_and_left_out_when_not(tmp_path):
+    for info, expect in (({"operator": "Arsip Contoh <arsip@contoh.test>"}, True),
+                         ({"operator": ""}, False)):
+        writer = make_writer(tmp_path / str(expect), info=info)
+        writer.write_exchange(exchange())
+        writer.close()
+        fields = next(iter_records(writer.closed_files[0])).content.decode()
+        assert ("operator: Arsip Contoh <arsip@contoh.test>" in fields) is expect
+        assert ("operator:" in fields) is expect
+
+
 def test_pointer_reads_back_exactly_that_record(tmp_path):
     writer = make_writer(tmp_path)
     writer.write_exchange(exchange("http://www.a.test/1"))

@@ -33,6 +33,7 @@ class Options:
     extract_niceness: int
     warc_max_bytes: int
     warc_gzip_level: int
+    warc_operator: str
     http_proxy: str
     progress: str
     progress_interval: float
@@ -71,6 +72,9 @@ class Options:
         if progress not in PROGRESS_MODES:
             raise OptionsError(f"LIPUTAN_PROGRESS must be one of {', '.join(PROGRESS_MODES)};"
                                f" got {progress!r}")
+        operator = " ".join(str(settings.get("LIPUTAN_WARC_OPERATOR") or "").split())
+        if len(operator) > 500:
+            raise OptionsError("LIPUTAN_WARC_OPERATOR must be one line of at most 500 characters")
         proxy = str(settings.get("LIPUTAN_HTTP_PROXY") or "")
         if proxy and url_problem(proxy):
             raise OptionsError(f"LIPUTAN_HTTP_PROXY (--proxy) must be an http(s) URL such as"
@@ -84,6 +88,7 @@ class Options:
             extract_niceness=int(number("EXTRACT_NICENESS", int, 0, 19)),
             warc_max_bytes=int(number("WARC_MAX_BYTES", int, 1, 1 << 50)),
             warc_gzip_level=int(number("WARC_GZIP_LEVEL", int, 0, 9)),
+            warc_operator=operator,
             http_proxy=proxy,
             progress=progress,
             progress_interval=number("PROGRESS_INTERVAL", float, 0.05, 3600),

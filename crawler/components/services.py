@@ -71,7 +71,11 @@ class CrawlServices:
         warcinfo = {
             "software": f"liputan {__version__} (Scrapy {scrapy.__version__})",
             "description": f"Liputan crawl {name}: every HTTP exchange as sent and received",
+            "operator": options.warc_operator,
             "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            # Scrapy hands over the request as an object, not the bytes it sent.
+            "liputan-request-records": "rebuilt from Scrapy's request: origin-form target, "
+                                       "the headers Scrapy sent plus Host",
             "http-header-user-agent": settings.get("USER_AGENT"),
             "config-digest": f"sha1:{config.digest}" if config and config.digest else "",
         }
