@@ -145,6 +145,7 @@ from crawler.cli import archive as _archive  # noqa: E402, F401
 from crawler.cli import crawl as _crawl  # noqa: E402, F401
 from crawler.cli import graph as _graph  # noqa: E402, F401
 from crawler.cli import history as _history  # noqa: E402, F401
+from crawler.cli import package as _package  # noqa: E402, F401
 from crawler.cli import research as _research  # noqa: E402, F401
 from crawler.cli import runs as _runs  # noqa: E402, F401
 from crawler.cli import schedule as _schedule  # noqa: E402, F401
