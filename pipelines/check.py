@@ -28,6 +28,9 @@ from pipelines.warc import (
     target_uri,
     warc_label,
 )
+from pipelines.warc import (
+    record_id as record_id_of,
+)
 
 
 @dataclass
@@ -92,7 +95,7 @@ def check_pointers(root: Path, index: Index, report: CheckReport) -> None:
         except WarcError as exc:
             report.problems.append(f"capture {row['id']} ({row['url']}): {exc}")
             continue
-        record_id = record.rec_headers.get_header("WARC-Record-ID")
+        record_id = record_id_of(record, row["warc_file"], row["warc_offset"])
         if record_id != row["record_id"]:
             report.problems.append(f"capture {row['id']}: pointer reads record {record_id},"
                                    f" index says {row['record_id']}")

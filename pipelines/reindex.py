@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.extract import PageAnalysis, analyse_page, is_html
 from pipelines.index import INDEX_NAME, Index
-from pipelines.resync import Damage, describe
+from pipelines.resync import NO_RECORD, NOT_A_GZIP_MEMBER, NOT_A_RECORD, Damage, describe
 from pipelines.warc import (
     OPEN_SUFFIX,
     CaptureRecord,
@@ -29,6 +29,8 @@ from pipelines.warc import (
     iter_records,
     read_record,
     read_warcinfo,
+    record_date,
+    record_id,
     sha1_digest,
     target_uri,
     warc_label,
@@ -55,8 +57,9 @@ class ReindexReport:
     too_large: int = 0  # captures whose body is over the cap: indexed, never extracted
     damaged: int = 0  # damaged ranges skipped in files that were read
     problems: list[str] = field(default_factory=list)  # one line per file with damage
-    crawl: str = ""  # the crawl the files belong to, as their warcinfo names it
-    run_id: int | None = None  # the reindex run
+    crawl: str = ""  # the crawl of the first files, as their warcinfo names it
+    run_id: int | None = None  # its reindex run
+    runs: dict[str, int] = field(default_factory=dict)  # crawl -> its reindex run
 
     @property
     def articles(self) -> int:
@@ -83,19 +86,24 @@ class _Page:
     content_type: str | None
 
 
+# The records that are captures: what was fetched (response; revisit, the same again) and
+# what a tool stored as it was (resource: wget's logs, a browser's screenshots, ...).
+CAPTURE_TYPES = ("response", "revisit", "resource")
+
+
 def _capture_record(stored: StoredRecord, label: str) -> CaptureRecord:
-    headers = stored.record.rec_headers
-    try:
-        fetched = datetime.fromisoformat(headers.get_header("WARC-Date") or "")
-    except ValueError:
-        fetched = datetime.now(UTC)
+    record = stored.record
+    headers = record.rec_headers
+    digest = headers.get_header("WARC-Payload-Digest") or ""
+    if not digest and record.rec_type != "revisit" and not stored.too_large:
+        # A revisit holds no payload: the digest of its empty block would name another one.
+        digest = sha1_digest(stored.content)
     return CaptureRecord(
         ref=WarcRef(label, stored.offset, stored.length,
-                    headers.get_header("WARC-Record-ID") or ""),
-        record_type=stored.record.rec_type,
-        payload_digest=headers.get_header("WARC-Payload-Digest") or (
-            "" if stored.too_large else sha1_digest(stored.content)),
-        fetched_at=fetched,
+                    record_id(record, label, stored.offset)),
+        record_type=record.rec_type,
+        payload_digest=digest,
+        fetched_at=record_date(record) or datetime.now(UTC),
         request_record_id="",
         revisit_of=headers.get_header("WARC-Refers-To"),
     )
@@ -103,19 +111,26 @@ def _capture_record(stored: StoredRecord, label: str) -> CaptureRecord:
 
 def capture_row(stored: StoredRecord, label: str
                 ) -> tuple[str, int | None, str | None, CaptureRecord]:
-    """(url, status, content type, record) of a response or revisit, for Index.add_capture."""
+    """(url, status, content type, record) of a response, revisit or resource, for
+    Index.add_capture. A resource has no HTTP status (its type is the record's), nor has a
+    revisit without HTTP headers (some writers leave its block empty)."""
     record = stored.record
-    status = int(record.http_headers.get_statuscode() or 0) or None
-    return (target_uri(record), status, record.http_headers.get_header("Content-Type"),
-            _capture_record(stored, label))
+    if record.http_headers is not None:
+        status = int(record.http_headers.get_statuscode() or 0) or None
+        content_type = record.http_headers.get_header("Content-Type")
+    else:
+        status = None
+        content_type = (record.rec_headers.get_header("Content-Type")
+                        if record.rec_type == "resource" else None)
+    return target_uri(record), status, content_type, _capture_record(stored, label)
 
 
-def _crawl_of(paths: list[Path]) -> tuple[str, str]:
-    """(crawl name, config digest) from the first warcinfo that names its crawl."""
-    for path in paths:
-        fields = read_warcinfo(path) or {}
-        if fields.get("isPartOf"):
-            return fields["isPartOf"], fields.get("config-digest", "").removeprefix("sha1:")
+def _crawl_of(path: Path) -> tuple[str, str]:
+    """(crawl name, config digest) the file's warcinfo names; other tools' files are all
+    of one crawl, "reindex"."""
+    fields = read_warcinfo(path) or {}
+    if fields.get("isPartOf"):
+        return fields["isPartOf"], fields.get("config-digest", "").removeprefix("sha1:")
     return "reindex", ""
 
 
@@ -137,36 +152,56 @@ def reindex(
     paths = [Path(p) for p in paths]
     report = ReindexReport()
     index = Index(root / INDEX_NAME)
-    crawl, digest = _crawl_of(paths)
-    run_id = index.start_run(crawl, {"reindex": [str(p) for p in paths], "gates": gated},
-                             kind="reindex", config_digest=digest)
-    report.crawl, report.run_id = crawl, run_id
+    # Each crawl its own run: files of several crawls stay apart (a capture indexed before
+    # keeps its run whatever the files are reindexed with).
+    crawls: dict[tuple[str, str], list[Path]] = {}
+    for path in paths:
+        crawls.setdefault(_crawl_of(path), []).append(path)
     try:
-        for path in paths:
-            report.files += 1
-            pages = _captures(path, root, index, run_id, report)
-            for batch in _batches(pages, BATCH):
-                analyses = (pool.map if pool else map)(
-                    analyse, [p.body for p in batch], [p.url for p in batch],
-                    [p.content_type for p in batch],
-                )
-                for page, analysis in zip(batch, analyses, strict=True):
-                    article_id = index.add_analysis(page.capture_id, analysis)
-                    if article_id is not None:
-                        report.article_ids.add(article_id)
-                    elif analysis.article is not None and analysis.gate:
-                        report.rejected[analysis.gate] = report.rejected.get(
-                            analysis.gate, 0) + 1
-            if on_file:
-                on_file(path, report.records)
-        index.finish_run(run_id, "finished" if not report.problems else "finished_with_errors",
-                           {"files": report.files, "records": report.records,
-                            "captures": report.captures, "articles": report.articles,
-                            "rejected": report.rejected, "problems": len(report.problems),
-                            "damaged": report.damaged, "too_large": report.too_large})
+        for (crawl, digest), files in crawls.items():
+            run_id = index.start_run(crawl, {"reindex": [str(p) for p in files],
+                                             "gates": gated},
+                                     kind="reindex", config_digest=digest)
+            if report.run_id is None:
+                report.crawl, report.run_id = crawl, run_id
+            rebuilt = ReindexReport(crawl=crawl, run_id=run_id)
+            _reindex_files(files, root, index, run_id, rebuilt, pool, on_file, analyse,
+                           report.records)
+            report.add(rebuilt)
+            report.runs[crawl] = run_id
     finally:
         index.close()
     return report
+
+
+def _reindex_files(paths: list[Path], root: Path, index: Index, run_id: int,
+                   report: ReindexReport, pool: Executor | None,
+                   on_file: Callable[[Path, int], None] | None, analyse: Analyse,
+                   before: int) -> None:
+    """Index `paths` into one run, `report` its own (`before`: records of the runs before,
+    for `on_file`)."""
+    for path in paths:
+        report.files += 1
+        pages = _captures(path, root, index, run_id, report)
+        for batch in _batches(pages, BATCH):
+            analyses = (pool.map if pool else map)(
+                analyse, [p.body for p in batch], [p.url for p in batch],
+                [p.content_type for p in batch],
+            )
+            for page, analysis in zip(batch, analyses, strict=True):
+                article_id = index.add_analysis(page.capture_id, analysis)
+                if article_id is not None:
+                    report.article_ids.add(article_id)
+                elif analysis.article is not None and analysis.gate:
+                    report.rejected[analysis.gate] = report.rejected.get(
+                        analysis.gate, 0) + 1
+        if on_file:
+            on_file(path, before + report.records)
+    index.finish_run(run_id, "finished" if not report.problems else "finished_with_errors",
+                       {"files": report.files, "records": report.records,
+                        "captures": report.captures, "articles": report.articles,
+                        "rejected": report.rejected, "problems": len(report.problems),
+                        "damaged": report.damaged, "too_large": report.too_large})
 
 
 def _captures(path: Path, root: Path, index: Index, run_id: int,
@@ -183,9 +218,14 @@ def _captures(path: Path, root: Path, index: Index, run_id: int,
             record = stored.record
             # ARC files open with a filedesc:// record; warcio reads any text line as ARC.
             known += record.format == "warc" or target_uri(record).startswith("filedesc:")
-            if record.rec_type not in ("response", "revisit") or record.http_headers is None:
+            if record.rec_type not in CAPTURE_TYPES:
                 continue
+            if record.rec_type == "response" and record.http_headers is None:
+                continue  # a response that is no HTTP exchange (warcio reads dns: so)
             url, status, content_type, capture = capture_row(stored, label)
+            if record.rec_type == "revisit":
+                status, content_type, capture = _link_revisit(
+                    index, url, status, content_type, capture)
             capture_id = index.add_capture(run_id, url, status, content_type, capture)
             report.captures += 1
             if stored.too_large:  # kept as a capture with the reason, never extracted
@@ -207,6 +247,9 @@ def _captures(path: Path, root: Path, index: Index, run_id: int,
     except WarcError as exc:  # the file itself cannot be read
         report.problems.append(str(exc))
         return
+    if not known and damaged and damaged[0].start == 0 and damaged[0].reason not in (
+            NOT_A_GZIP_MEMBER, NOT_A_RECORD, NO_RECORD):
+        known = 1  # a WARC or ARC file damaged from its first byte on
     if not known:
         why = f" ({damaged[0].reason})" if damaged else " (empty)" if not records else ""
         report.problems.append(f"{path}: not a WARC or ARC file{why}")
@@ -214,6 +257,20 @@ def _captures(path: Path, root: Path, index: Index, run_id: int,
         report.damaged += len(damaged)
         report.problems.append(f"{path}: {records:,} records, {describe(damaged)}")
         logger.debug("%s: damaged %s", path, damaged)
+
+
+def _link_revisit(index: Index, url: str, status: int | None, content_type: str | None,
+                  capture: CaptureRecord
+                  ) -> tuple[int | None, str | None, CaptureRecord]:
+    """A revisit linked to its original: the one its WARC-Refers-To names, else (writers
+    that leave it out) the same URL's capture with the same payload digest. A revisit
+    without HTTP headers (an empty block) takes the original's status and content type."""
+    original = index.revisit_original(capture.revisit_of, capture.payload_digest, url)
+    if original is None:
+        return status, content_type, capture
+    if status is None:
+        status, content_type = original["status"], original["content_type"]
+    return status, content_type, replace(capture, revisit_of=original["record_id"])
 
 
 def capture_payload(root: Path, index: Index, capture_id: int) -> bytes | None:

@@ -31,8 +31,14 @@ IN_STEP = 1 << 16  # compressed bytes fed to the inflater at a time
 OUT_STEP = 1 << 20  # inflated bytes produced at a time
 HEAD_MAX = 16 << 20  # WARC and HTTP header bytes of one record (a warcinfo line can be long)
 SHOWN = 3  # damaged ranges a summary names
+# Why bytes are no record at all (rather than a damaged one): a file that starts so may be
+# no WARC or ARC file.
+NOT_A_GZIP_MEMBER, NOT_A_RECORD, NO_RECORD = (
+    "not a gzip member", "not a WARC record", "truncated: no record")
 _WARC_LINE = re.compile(rb"WARC/\d+\.\d+\r?\n")
-_ARC_LINE = re.compile(rb"[a-z][a-z0-9+.-]*:\S* \S+ \d{14} \S* \d+\r?\n")
+# An ARC header line: URL, IP address, date, content type, length. Some writers left
+# spaces in the URL: the four fields after it are found from the end of the line.
+_ARC_LINE = re.compile(rb"[a-z][a-z0-9+.-]*:[^\r\n]*? \S+ \d{14} \S* \d+\r?\n")
 
 
 @dataclass(frozen=True)
@@ -257,7 +263,7 @@ class Reader:
     def _read_at(self, pos: int) -> tuple[Found, int]:
         """The record at `pos` and where the next one may start; `_Damaged` if none."""
         if self.gzip and self.source.read(pos, 3) != GZIP_MAGIC:
-            raise _Damaged("not a gzip member")
+            raise _Damaged(NOT_A_GZIP_MEMBER)
         stream = _Member(self.source, pos) if self.gzip else _Stream(self.source, pos)
         try:
             return self._read(stream, pos)
@@ -279,7 +285,7 @@ class Reader:
         head = stream.peek(512)
         kind = _format(head, self.format)
         if kind is None:
-            raise _Damaged("not a WARC record" if head else "truncated: no record",
+            raise _Damaged(NOT_A_RECORD if head else NO_RECORD,
                            find_end=True)
         try:
             record = self.loader.parse_record_stream(

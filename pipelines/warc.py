@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, BinaryIO
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from warcio.recordloader import ArcWarcRecord
 
@@ -517,6 +517,32 @@ def read_stored_config(path: Path) -> dict[str, Any] | None:
 
 
 def target_uri(record: ArcWarcRecord) -> str:
-    """WARC-Target-URI without the angle brackets some WARC/1.0 writers added."""
-    uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+    """WARC-Target-URI without the angle brackets some WARC/1.0 writers added; an ARC
+    record's URL (warcio names it `uri`)."""
+    uri = record.rec_headers.get_header("WARC-Target-URI") or (
+        record.rec_headers.get_header("uri") if record.format == "arc" else "") or ""
     return uri.strip().removeprefix("<").removesuffix(">")
+
+
+def record_id(record: ArcWarcRecord, label: str, offset: int) -> str:
+    """The record's WARC-Record-ID, or for a record without one (every ARC record) a
+    synthetic id made of its pointer, `<urn:liputan:offset:FILE:OFFSET>`: (file, offset)
+    is the one thing unique to such a record in an archive (URL, date and payload repeat),
+    it stays the same at every reindex of the file (so the row is found again), and
+    `check` can recompute it from the pointer it reads."""
+    found = record.rec_headers.get_header("WARC-Record-ID")
+    if found:
+        return found
+    return f"<urn:liputan:offset:{quote(label, safe='/')}:{offset}>"
+
+
+def record_date(record: ArcWarcRecord) -> datetime | None:
+    """WARC-Date, or an ARC record's archive-date (14 digits, UTC); None if unreadable."""
+    headers = record.rec_headers
+    try:
+        if record.format == "arc":
+            stamp = headers.get_header("archive-date") or ""
+            return datetime.strptime(stamp[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        return datetime.fromisoformat(headers.get_header("WARC-Date") or "")
+    except ValueError:
+        return None

@@ -150,6 +150,23 @@ class Index:
         ).fetchone()
         return (row[0], row[1], row[2]) if row else None
 
+    def revisit_original(self, refers_to: str | None, digest: str, url: str
+                         ) -> dict[str, Any] | None:
+        """The capture a revisit record stands for (record_id, status, content_type): the
+        record its WARC-Refers-To names, else (writers that leave it out) the first
+        response or resource of the same URL with the same payload digest."""
+        row = None
+        if refers_to:
+            row = self.conn.execute("SELECT record_id, status, content_type FROM captures"
+                                    " WHERE record_id=?", [refers_to]).fetchone()
+        if row is None and digest:
+            row = self.conn.execute(
+                "SELECT record_id, status, content_type FROM captures WHERE payload_digest=?"
+                " AND url=? AND record_type IN ('response', 'resource') ORDER BY id LIMIT 1",
+                [digest, url]).fetchone()
+        return dict(zip(("record_id", "status", "content_type"), row, strict=True)
+                    ) if row else None
+
     def latest_full_capture(self, url: str) -> dict[str, Any] | None:
         """The latest capture of `url` that was a full answer (status 200, archived as a
         response or an identical-payload revisit): whose validators a recheck sends."""
