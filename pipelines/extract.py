@@ -29,7 +29,7 @@ from pipelines.cleanup import clean_paragraphs, norm_words, page_bylines
 from pipelines.language import detect_language
 from pipelines.links import LINK_SKIP, MAX_PAGE_LINKS, Link, body_links, page_base
 from pipelines.pagination import page_links, page_of
-from pipelines.pruning import class_words, prune_page
+from pipelines.pruning import class_words, prune_page, story_block
 from pipelines.stemming import stemmed
 from pipelines.titles import clean_title, outlet_from_title
 from pipelines.titles import squash as _squash  # one definition of a title's key
@@ -339,7 +339,7 @@ def _date_lines(tree: lxml.html.HtmlElement, url: str = "",
     h1 = next(body.iter("h1"), None)
     own = {_bare(u, url) for u in (url, canonical or "") if u}
     depths: list[dict[etree._Element, int]] = []
-    for anchor in (h1, _main_text(body)):
+    for anchor in (h1, story_block(body)):
         if anchor is not None:
             path = [anchor, *anchor.iterancestors()]
             depths.append({el: len(path) - i for i, el in enumerate(path)})
@@ -375,16 +375,6 @@ def _date_lines(tree: lxml.html.HtmlElement, url: str = "",
 def _shared_depth(el: etree._Element, depths: dict[etree._Element, int]) -> int:
     """Depth of the deepest common ancestor of `el` and the element `depths` describes."""
     return next((depths[anc] for anc in el.iterancestors() if anc in depths), 0)
-
-
-def _main_text(body: etree._Element) -> etree._Element | None:
-    """The element whose own paragraphs hold the most text: where the article body is."""
-    sizes: dict[etree._Element, int] = {}
-    for p in body.iter("p"):
-        parent = p.getparent()
-        if parent is not None:
-            sizes[parent] = sizes.get(parent, 0) + len(p.text_content())
-    return max(sizes, key=sizes.__getitem__) if sizes else None
 
 
 def _bare(url: str, base: str = "") -> str:
@@ -707,7 +697,7 @@ class _Judge:
         found = self.reference & set(_WORD.findall(text.casefold()))
         return len(found) >= DOUBT_REFERENCE_RECALL * len(self.reference)
 
-    def story_block(self, tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    def summary_block(self, tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
         """The smallest block, not mostly links, holding most of the summary's words."""
         if self.reference is None:
             return None
@@ -930,7 +920,7 @@ def _extract(html: str, url: str, *, require_article: bool,
                     (short and more) or (wall and alt and not _is_wall(alt))):
                 document, paragraphs, tree, first = thorough, alt, again, second
                 leads = again_leads
-        if first.doubtful and (block := judge.story_block(tree)) is not None:
+        if first.doubtful and (block := judge.summary_block(tree)) is not None:
             # Both passes read something else (another story list): read the block the
             # page's own summary points to.
             alone = _trafilatura(_page_of(block), url, with_metadata=False, fast=False)

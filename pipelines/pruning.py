@@ -84,10 +84,6 @@ def class_words(el: etree._Element) -> set[str] | frozenset[str]:
     return _attr_words(cls) | _attr_words(ident)
 
 
-def _text_len(el: etree._Element) -> int:
-    return sum(len(t) for t in el.itertext())
-
-
 def _words(el: etree._Element) -> int:
     return len(" ".join(el.itertext()).split())
 
@@ -203,7 +199,7 @@ def prune_page(tree: etree._Element, summary: str | None = None) -> list[str]:
             measure.forget(el)
             _remove(el)
     _captions(body, measure)
-    main = _main_block(body, measure)
+    main = story_block(body, measure.prose)
     _site_footer(body, main, measure)
     if summary:
         _standfirst(body, main, summary)
@@ -533,13 +529,27 @@ def _self_rules() -> tuple[etree.XPath, ...]:
 _DISCARD_RULES = _self_rules()
 
 
-def _main_block(body: etree._Element, measure: _Measure) -> etree._Element:
-    """The smallest element holding most of the page's paragraph text."""
+def paragraph_text(body: etree._Element) -> dict[etree._Element, int]:
+    """Visible characters of `<p>` text under each element that holds paragraphs."""
+    prose: dict[etree._Element, int] = {}
+    for p in body.iter("p"):
+        size = _visible("".join(p.itertext()))
+        for el in (p, *p.iterancestors()):
+            prose[el] = prose.get(el, 0) + size
+    return prose
+
+
+def story_block(body: etree._Element,
+                prose: dict[etree._Element, int] | None = None) -> etree._Element:
+    """The smallest element holding most of the page's paragraph text: where the story is.
+    The one rule for it (pruning, and the date lines nearest the text); `prose` is the
+    caller's measure when it has one (pruning's, taken after furniture went)."""
+    prose = paragraph_text(body) if prose is None else prose
     node = body
     while True:
-        total = measure.prose.get(node, 0)
+        total = prose.get(node, 0)
         child = next((c for c in node if isinstance(c.tag, str)
-                      and measure.prose.get(c, 0) >= 0.6 * total), None)
+                      and prose.get(c, 0) >= 0.6 * total), None)
         if child is None or not total:
             return node
         node = child
