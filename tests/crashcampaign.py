@@ -166,6 +166,8 @@ def audit(archive: Path, reference: set[str] | None = None, *, reindex: bool = T
         "records": len(records),
         "urls_archived": len(counts),
         "urls_archived_twice": sum(1 for c in counts.values() if c > 1),
+        # which ones, so a failure says where to look
+        "twice": sorted(u for u, c in counts.items() if c > 1)[:5],
         "frontier_unfetched": unfinished,
         "captures_missing_from_index": len(set(records) - set(indexed)),
         "index_rows_pointing_at_nothing": sum(
