@@ -1,5 +1,6 @@
 """Crash safety at two moments the kill -9 campaign (tests/test_resume.py) does not reach:
 a crawl killed while politeness holds requests back (a 429 and a 503 with Retry-After),
+a crawl killed after a redirect landed and before a link straight to its target was read,
 and `liputan reindex` killed while it resynchronises past a damaged region of a WARC.
 Each is resumed with the same command, then audited: the WARCs read back with warcio, the
 index row by row. Nothing may be lost, nothing duplicated, every pointer reads its record.
@@ -147,7 +148,60 @@ def test_kill_9_while_politeness_holds_requests_back_then_resume(tmp_path):
     assert resumed_count == 1
 
 
-# -- 2. `liputan reindex` killed while resynchronising past damage --------------------------
+# -- 2. a crawl killed after a redirect landed, before a link straight to its target ---------
+def _redirect_web(slow: float = 0.0) -> dict[str, Host]:
+    """/p/0 is moved (301) to /p/7; /p/7 links /p/8, which links /p/7 again, with
+    a trailing slash and as it is: one story, to be fetched once however it is reached."""
+    return {"r.test": Host(pages=1, redirects={"/p/0": "/p/7"},
+                           links={"/p/7": ["/p/8"], "/p/8": ["/p/7/", "/p/7"]},
+                           slow={"/p/8": slow} if slow else {})}
+
+
+def _served(web: TimedWeb) -> Counter:
+    return Counter(a.path for a in web.arrivals if a.path != "/robots.txt")
+
+
+def test_a_redirect_target_is_fetched_once_however_a_link_reaches_it(tmp_path):
+    with TimedWeb(_redirect_web()) as web:
+        config = tmp_path / "moved.toml"
+        config.write_text(f'name = "moved"\n[sources]\nstart_urls = {json.dumps(web.start_urls)}\n',
+                          encoding="utf-8")
+        cmd = [*crawl_command(config, tmp_path / "archive", web.proxy_url),
+               "-s", "LIPUTAN_FOCUS=False", "-s", "LIPUTAN_EXTRACT_WORKERS=1"]
+        done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+    # Scrapy's dupefilter would refuse "/p/7" itself, not "/p/7/": the frontier must.
+    assert _served(web) == Counter({"/": 1, "/p/0": 1, "/p/7": 1, "/p/8": 1})
+
+
+def test_kill_9_after_a_redirect_landed_and_resume_fetches_its_target_once(tmp_path):
+    with TimedWeb(_redirect_web(slow=HELD_FOR)) as web:
+        config = tmp_path / "moved.toml"
+        config.write_text(f'name = "moved"\n[sources]\nstart_urls = {json.dumps(web.start_urls)}\n',
+                          encoding="utf-8")
+        archive = tmp_path / "archive"
+        cmd = [*crawl_command(config, archive, web.proxy_url), "-s", "LIPUTAN_FOCUS=False",
+               "-s", "LIPUTAN_EXTRACT_WORKERS=1"]
+
+        def waiting_for_p8() -> bool:  # /p/7 archived, /p/8 asked for and held back
+            return any(a.path == "/p/8" for a in web.arrivals)
+
+        code, orphans, _ = _run_until_killed(cmd, {}, waiting_for_p8)
+        assert code == -9 and orphans == 0, (code, orphans)
+        web.hosts["r.test"].slow.clear()
+        # The resumed process has an empty dupefilter: only the archive says /p/7 was
+        # fetched (through /p/0), so /p/8's links to it must be refused by the frontier.
+        resumed = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert _served(web) == Counter({"/": 1, "/p/0": 1, "/p/7": 1, "/p/8": 2})
+    figures = audit(archive)
+    assert figures["urls_archived_twice"] == 0, figures["twice"]
+    for name in ("open_files_left", "frontier_unfetched", "captures_missing_from_index",
+                 "index_rows_pointing_at_nothing", "warcs_failing_check"):
+        assert figures[name] == 0, (name, figures)
+
+
+# -- 3. `liputan reindex` killed while resynchronising past damage --------------------------
 @pytest.fixture(scope="module")
 def damaged_batch(tmp_path_factory) -> list[Path]:
     """Four files: a pristine one, then a flipped gzip member, garbage between two

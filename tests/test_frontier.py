@@ -120,3 +120,10 @@ def test_a_held_story_found_again_with_a_high_score_goes_at_once():
     frontier.offer("k", "http://a.test/k", 400)
     sent, _ = frontier.offer("k", "http://a.test/k", 2500)  # now a story page
     assert sent is not None and frontier.pump() == []
+
+
+def test_a_redirect_target_fetched_under_another_row_is_refused_when_linked():
+    frontier = Frontier()
+    frontier.offer("a.test/old", "http://a.test/old")
+    frontier.fetched(["a.test/new"])  # /old answered 301 -> /new, fetched as /old's request
+    assert frontier.offer("a.test/new", "http://a.test/new") == (None, False)

@@ -3,7 +3,9 @@ request arrived, by its own clock: the politeness tests' witness.
 
 Each host serves `/robots.txt`, a home page linking to `/p/0` ... `/p/N-1`, and those
 pages (news articles, by their JSON-LD). A host's `answers` list, per path, what to answer
-the first requests for it (a 429 with Retry-After, a 503...) before the page itself. The
+the first requests for it (a 429 with Retry-After, a 503...) before the page itself;
+`redirects` answer a path with a 301, `links` add links to a page, `slow` holds a path's
+answer back so many seconds (a crash test kills the crawl while it waits). The
 crawl reaches the hosts through `proxy_url` (`liputan crawl --proxy`), the way it reaches
 the fixture web.
 """
@@ -27,6 +29,9 @@ class Host:
     pages: int = 4
     robots: str = "User-agent: *\nAllow: /\n"
     answers: dict[str, list[Answer]] = field(default_factory=dict)
+    redirects: dict[str, str] = field(default_factory=dict)  # path: Location (301)
+    links: dict[str, list[str]] = field(default_factory=dict)  # path: more hrefs
+    slow: dict[str, float] = field(default_factory=dict)  # path: seconds before answering
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,9 @@ class TimedWeb:
                 status, headers, body = web._answer(host, parts.path or "/")
                 with web._lock:
                     web.arrivals.append(Arrival(host, parts.path or "/", status, at, wall))
+                plan = web.hosts.get(host)
+                if plan is not None and parts.path in plan.slow:
+                    time.sleep(plan.slow[parts.path])
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -109,15 +117,19 @@ class TimedWeb:
             return status, {"Content-Type": "text/plain", **values}, b"not now"
         if path == "/robots.txt":
             return 200, {"Content-Type": "text/plain"}, plan.robots.encode()
+        if path in plan.redirects:
+            return 301, {"Content-Type": "text/plain", "Location": plan.redirects[path]}, b""
         if path == "/":
             links = "".join(f'<li><a href="/p/{i}">Berita {i}</a></li>'
                             for i in range(plan.pages))
             return 200, _HTML, f"<html><body><ul>{links}</ul></body></html>".encode()
         if path.startswith("/p/"):
             text = f"Berita {path[3:]} dari {host}. " * 30
+            more = "".join(f'<a href="{href}">Baca berita lain</a>'
+                           for href in plan.links.get(path, ()))
             return 200, _HTML, (f"<html><head><title>Berita {path[3:]}</title>{_NEWS}</head>"
                                 "<body>"
-                                f"<article><p>{text}</p></article>"
+                                f"<article><p>{text}</p></article>{more}"
                                 '<a href="/">Beranda</a></body></html>').encode()
         return 404, {"Content-Type": "text/plain"}, b"not found"
 

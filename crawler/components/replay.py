@@ -9,6 +9,8 @@ offered. After a crash every other row is one of:
 - answered "come back later" (429, 503): its retry was waiting out the host's backoff
   when the crawl stopped, so it is requested again;
 - never fetched: requested again (it was queued, or in flight when the process died).
+Every URL the run has an answer for is seen, a redirect's target too, so no link fetches
+it again.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from scrapy.responsetypes import responsetypes
 
 from crawler.components.capture import CAPTURE_KEY
 from crawler.politeness import BACKOFF_STATUSES
+from pipelines.urls import url_key
 from pipelines.warc import WarcError, decode_payload, read_record
 
 if TYPE_CHECKING:
@@ -45,6 +48,11 @@ async def resume_requests(spider: CoverageSpider, archive: CrawlArchive
     captures: dict[str, dict[str, Any]] = {}
     for capture in index.run_captures(archive.run_id):
         captures[capture["url"]] = capture  # the latest capture of each URL
+    # A redirect's target has a capture but no row of its own: a link to it must not
+    # fetch it again. A failed fetch or a "come back later" is no answer: not seen.
+    spider.frontier.fetched(url_key(url) for url, capture in captures.items()
+                            if (capture["status"] or 0) >= 200
+                            and capture["status"] not in BACKOFF_STATUSES)
     for row in rows:
         if row["state"] == "done":
             continue

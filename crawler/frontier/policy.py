@@ -11,6 +11,7 @@ finds; the frontier answers with a `Planned` request to send now, or keeps it:
 - the reserve: unpromising or deferred requests wait until the scheduler runs dry, and a
   story found again with a better score replaces its waiting request;
 - the tunnel rule: links of off-topic pages are followed only so many pages deep;
+- redirect targets: a page reached through a redirect is seen under its own key too;
 - story pages: a multi-page story is fetched through its one-page view when it has one;
 - the page budget, spent when a request leaves for the downloader (PageBudget);
 - a durable store (the index's `frontier` table, committed with the index batch) records
@@ -152,6 +153,15 @@ class Frontier:
             self._outstanding.add(key)
             out.append(planned)
         return out
+
+    def fetched(self, keys: Iterable[str]) -> None:
+        """URLs this run fetched under another row's request (a redirect's target): seen,
+        so a link straight to one is refused. Scrapy's dupefilter catches only the exact
+        URL, and only in the process that fetched it; a resumed run gets these from its
+        captures."""
+        for key in keys:
+            self.seen.add(key)
+            self.known.discard(key)
 
     def requeued(self, key: str) -> None:
         """A restored row is being sent again (its fetch was lost with the dead process)."""

@@ -196,6 +196,13 @@ class CoverageSpider(scrapy.Spider):
         self.frontier.done(key)
         self.send(self.frontier.pump())
 
+    def landed(self, response: Response) -> None:
+        """A redirect's target is seen under its own key: a link straight to it, or to a
+        variant of its URL, is not fetched again (Scrapy's dupefilter knows only the
+        exact URL)."""
+        if response.meta.get("redirect_urls"):
+            self.frontier.fetched([url_key(response.url)])
+
     def send(self, planned: list[Planned]) -> None:
         for one in planned:
             request = self.request_for(one)
@@ -225,6 +232,8 @@ class CoverageSpider(scrapy.Spider):
             return
         capture = request.meta.get(CAPTURE_KEY)
         response = getattr(failure.value, "response", None)
+        if response is not None:
+            self.landed(response)
         if capture and failure.check(HttpError) and 300 <= response.status < 400:
             self.redirect_not_followed(capture, response)
         elif capture and failure.check(IgnoreRequest) and not failure.check(HttpError):
@@ -301,6 +310,7 @@ class CoverageSpider(scrapy.Spider):
 
     async def handle_page(self, response: Response) -> list[scrapy.Request]:
         """Analyse, index, then offer the links of one page: the requests to send."""
+        self.landed(response)
         if response.status == NOT_MODIFIED:
             # A recheck's story has not changed: archived as a revisit of its earlier
             # response, and recorded as seen unchanged by this run (Index.add_capture).
@@ -406,6 +416,7 @@ class CoverageSpider(scrapy.Spider):
         self.done(response.meta.get(FRONTIER_KEY, ""))
 
     async def handle_source(self, response: Response) -> list[scrapy.Request]:
+        self.landed(response)
         topic, stats = self.crawl_config.topic, self.crawler.stats
         source = response.meta.get("source")
         args = (response.body, response.url, response.meta.get("unwrap", ""),
