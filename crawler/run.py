@@ -37,6 +37,8 @@ class CrawlResult:
     stopped_at_once: bool = False
     # Ctrl-C (or SIGTERM) after the crawl had closed: what was left for later, and how.
     left_for_later: str = ""
+    wacz: Path | None = None  # the run's WACZ (LIPUTAN_PACKAGE)
+    package_problem: str = ""  # why it was not written
 
     @property
     def status(self) -> str:
@@ -127,10 +129,16 @@ def run_crawl(config: CrawlConfig, archive: Path, proxy: str | None = None,
         step = "syndication clusters left for the next run (or `liputan clusters --rebuild`)"
         if run is not None and run["status"] != "interrupted":
             _cluster(found.options.archive_dir, config.name)
+        wacz, problem = None, ""
+        if found.options.package and run is not None and run["status"] == "finished":
+            step = (f"the WACZ left for later (`liputan package {config.name}"
+                    f" --run {run['run']}`)")
+            wacz, problem = _package(found.options.archive_dir, config.name, run["run"])
     except KeyboardInterrupt:
         run = _recorded_run(found.options.archive_dir, found.run_id)
         return CrawlResult(config, archive, stats, run, feedback, left_for_later=step)
-    return CrawlResult(config, archive, stats, run, feedback)
+    return CrawlResult(config, archive, stats, run, feedback, wacz=wacz,
+                       package_problem=problem)
 
 
 class _Process(CrawlerProcess):
@@ -182,6 +190,22 @@ def _cluster(archive: Path, crawl: str) -> None:
             cluster_archive(archive)  # one process: ~2,300 articles/s (README, Performance)
     except (ArchiveBusy, OSError, sqlite3.Error) as exc:
         logging.getLogger(__name__).warning("syndication clusters left for later: %s", exc)
+
+
+def _package(archive: Path, crawl: str, run_id: int) -> tuple[Path | None, str]:
+    """The finished run as CDXJ and a validated WACZ: (its path, or None and why not). A
+    failure costs the WACZ only: the run is archived and `liputan package` can retry."""
+    from pipelines.package import PackageError, package, run_wacz, validate
+
+    output = run_wacz(archive, crawl, run_id)
+    try:
+        with ArchiveLock(archive, crawl, kind="package"):
+            report = package(archive, crawl, output, run_id)
+    except (ArchiveBusy, PackageError, OSError, sqlite3.Error) as exc:
+        return None, str(exc)
+    if not validate(report.wacz):
+        return None, f"{report.wacz} does not pass `wacz validate`"
+    return report.wacz, ""
 
 
 def _recorded_run(archive: Path, run_id: int | None) -> dict[str, Any] | None:

@@ -32,6 +32,8 @@ LIPUTAN_BEST_FIRST = True  # request priority = link score; False = breadth-firs
 # Continue the crawl's last run if it was interrupted (killed, Ctrl-C): its frontier, budget
 # and WARC files carry on. False starts a new run (the frontier restarts from discovery).
 LIPUTAN_RESUME = True
+# After every finished run: CDXJ beside its WARCs and <crawl>-run<N>.wacz (`liputan package`).
+LIPUTAN_PACKAGE = False
 # A run whose failed fetches pass this share of its requests is recorded "failed", exit 1.
 LIPUTAN_MAX_FAILURE_SHARE = 0.5
 LIPUTAN_SCHEDULE_ID = 0  # the schedule that started this run (set by `liputan scheduler`)

@@ -92,6 +92,11 @@ def write_cdxj(warc: Path) -> Path:
     return out
 
 
+def run_wacz(root: Path, crawl: str, run_id: int | None = None) -> Path:
+    """Where a crawl's WACZ goes by default: <archive>/<crawl>/<crawl>[-run<N>].wacz."""
+    return root / crawl / f"{crawl}{f'-run{run_id}' if run_id else ''}.wacz"
+
+
 def package(root: Path, crawl: str, output: Path, run_id: int | None = None,
             on_step=lambda message: None) -> PackageReport:
     """CDXJ beside every sealed WARC of the crawl (or one run), and a WACZ at `output`."""

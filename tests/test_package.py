@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import subprocess
 import zipfile
 
-from tests.conftest import liputan
+from tests.conftest import REPO, liputan
 
 
 def test_package_writes_cdxj_and_a_valid_wacz_listing_exactly_the_articles(crawled, tmp_path):
@@ -52,3 +53,28 @@ def test_package_of_an_unknown_crawl_or_run_is_one_line(crawled, tmp_path):
         result = liputan("package", *args, "--archive", str(root))
         assert result.returncode == 1 and "Traceback" not in result.stderr
         assert says in result.stderr.strip().splitlines()[-1]
+
+
+def test_crawl_with_package_writes_a_valid_wacz_of_each_finished_run(tmp_path):
+    from pipelines.package import validate
+    from tests.crashcampaign import crawl_command, write_config
+    from tests.fixtureweb import FixtureWeb
+
+    root = tmp_path / "archive"
+    with FixtureWeb(outlets=1, articles_per_outlet=30, seed=9, log_requests=False) as web:
+        config = write_config(tmp_path / "small.toml", web.start_urls, name="small")
+        for run in (1, 2):  # the second run, a recurring crawl's next: its own WACZ
+            done = subprocess.run([*crawl_command(config, root, web.proxy_url), "--package",
+                                   "-s", "LIPUTAN_FOCUS=False"],
+                                  cwd=REPO, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, done.stderr[-2000:]
+            wacz = root / "small" / f"small-run{run}.wacz"
+            assert f"WACZ               {wacz}" in done.stdout and validate(wacz)
+    db = sqlite3.connect(root / "index.db")
+    first = {url for (url,) in db.execute(
+        "SELECT c.url FROM articles a JOIN captures c ON c.id = a.capture_id"
+        " WHERE c.run_id = 1")}
+    with zipfile.ZipFile(root / "small" / "small-run1.wacz") as archive:
+        pages = [json.loads(line) for line in
+                 archive.read("pages/pages.jsonl").decode().splitlines()[1:]]
+    assert first and {p["url"] for p in pages} == first

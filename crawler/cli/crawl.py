@@ -77,6 +77,8 @@ def _print_summary(result: Any) -> None:
     click.echo(f"  WARC files         {len(warcs):>8,}  in {result.archive / result.config.name}"
                "/warcs")
     click.echo(f"  index              {result.archive / 'index.db'}")
+    if result.wacz is not None:
+        click.echo(f"  WACZ               {result.wacz}")
 
 
 @cli.command()
@@ -90,17 +92,22 @@ def _print_summary(result: Any) -> None:
 @click.option("--dry-run", is_flag=True,
               help="Print the discovery plan (every start URL by source and outlet) and the "
                    "topic's strongest terms; fetch nothing.")
+@click.option("--package", "package_run", is_flag=True,
+              help="After a finished run, write its CDXJ and WACZ (LIPUTAN_PACKAGE=True;"
+                   " see `liputan package`).")
 @click.option("--schedule-id", type=POSITIVE, hidden=True,
               help="The schedule this run belongs to (the scheduler passes it).")
 @output_format
 def crawl(config_file: Path, archive: Path, proxy: str | None, settings: tuple[str, ...],
-          stats_json: Path | None, dry_run: bool, schedule_id: int | None, fmt: str) -> None:
+          stats_json: Path | None, dry_run: bool, package_run: bool, schedule_id: int | None,
+          fmt: str) -> None:
     """Crawl the sources of CONFIG into the archive (WARC + index).
 
     \b
     Example:
         liputan crawl crawls/kazakhstan-2022.toml --archive archive
         liputan crawl crawls/kazakhstan-2022.toml --dry-run
+        liputan crawl crawls/kazakhstan-2022.toml --package   # + archive/<crawl>/*.wacz
     """
     try:
         config = load_config(config_file)
@@ -113,6 +120,8 @@ def crawl(config_file: Path, archive: Path, proxy: str | None, settings: tuple[s
     overrides = parse_sets(settings)
     if schedule_id:
         overrides["LIPUTAN_SCHEDULE_ID"] = schedule_id
+    if package_run:
+        overrides["LIPUTAN_PACKAGE"] = True
     from crawler.components.options import OptionsError
     from crawler.run import checked_settings
     try:
@@ -134,6 +143,10 @@ def crawl(config_file: Path, archive: Path, proxy: str | None, settings: tuple[s
         click.echo(f"Interrupted after the crawl: run {result.run['run']} of {config.name!r}"
                    f" {result.status}; {result.left_for_later}.", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    if result.package_problem:
+        raise fail(f"run {result.run['run']} of {config.name} finished, but its WACZ was not"
+                   f" written: {result.package_problem}; `liputan package {config.name}"
+                   f" --run {result.run['run']}` tries again")
     if result.status != "finished":
         # One line cron mails: which run, how it ended, why, where to look.
         run = result.run

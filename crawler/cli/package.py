@@ -30,12 +30,11 @@ def package(crawl: str, archive: Path, run_id: int | None, output: Path | None,
         liputan package demo                       # archive/demo/demo.wacz
         liputan package demo --run 3 -o run3.wacz
     """
-    from pipelines.package import PackageError, validate
+    from pipelines.package import PackageError, run_wacz, validate
     from pipelines.package import package as make_package
 
     index_path(archive)
-    suffix = f"-run{run_id}" if run_id else ""
-    output = output or archive / crawl / f"{crawl}{suffix}.wacz"
+    output = output or run_wacz(archive, crawl, run_id)
     try:
         report = make_package(archive, crawl, output, run_id,
                               on_step=lambda step: click.echo(step, err=True))

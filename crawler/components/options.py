@@ -42,6 +42,7 @@ class Options:
     focus: bool
     best_first: bool
     resume: bool
+    package: bool
     max_failure_share: float
     schedule_id: int | None
     delay_jitter: float
@@ -97,6 +98,7 @@ class Options:
             focus=flag("FOCUS"),
             best_first=flag("BEST_FIRST"),
             resume=flag("RESUME"),
+            package=flag("PACKAGE"),
             max_failure_share=number("MAX_FAILURE_SHARE", float, 0, 1),
             schedule_id=int(number("SCHEDULE_ID", int, 0, 1 << 62)) or None,
             delay_jitter=number("DELAY_JITTER", float, 0, 10),
