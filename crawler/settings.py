@@ -22,6 +22,9 @@ LIPUTAN_WARC_MAX_BYTES = 1_000_000_000  # roll over to a new WARC file past this
 LIPUTAN_WARC_GZIP_LEVEL = 6  # per-record gzip level; 9 costs ~1.7x the CPU for <1 % space
 # Who ran the crawl (a person or institution and a contact), for every warcinfo's `operator`.
 LIPUTAN_WARC_OPERATOR = ""
+# Each indexed article's text also as a WARC conversion record (WARC-Refers-To its response):
+# the archive alone then carries the text researchers cite.
+LIPUTAN_WARC_TEXT = False
 LIPUTAN_HTTP_PROXY = ""  # send every request through this HTTP proxy (the fixture web)
 LIPUTAN_PROGRESS = "auto"  # live progress line: "auto" (on a terminal), "always", "never"
 LIPUTAN_PROGRESS_INTERVAL = 1.0  # seconds between progress updates on a terminal

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.extract import PageAnalysis
+from pipelines.extract import Article, PageAnalysis
 from pipelines.index import INDEX_NAME, Index
 from pipelines.recovery import RecoveryReport, reconcile, seal_open_files
 from pipelines.warc import (
@@ -64,6 +64,11 @@ class ArchiveCounts:
     bytes_written: int = 0
 
 
+def conversion_text(article: Article) -> str:
+    """An article as its conversion record holds it: the headline, a blank line, the text."""
+    return f"{article.title}\n\n{article.text}\n" if article.title else f"{article.text}\n"
+
+
 @dataclass
 class CrawlArchive:
     """Writes a crawl's exchanges to WARC and the index; `close()` seals both."""
@@ -77,6 +82,7 @@ class CrawlArchive:
     config_digest: str = ""
     resume: bool = True
     schedule_id: int | None = None
+    conversions: bool = False  # each indexed article's text also as a conversion record
     counts: ArchiveCounts = field(default_factory=ArchiveCounts)
 
     def __post_init__(self) -> None:
@@ -175,6 +181,13 @@ class CrawlArchive:
             self.counts.extraction_errors += bool(analysis.error)
             article_id = self.index.add_analysis(capture_id, analysis)
             self.counts.articles += article_id is not None
+            if (self.conversions and article_id is not None and analysis.article is not None
+                    and not self.index.has_conversion(capture_id)):
+                # After a crash the record may be in the WARC already (recovery indexed
+                # it): the resumed run's analysis of the page then writes none.
+                ref = self.writer.write_conversion(analysis.url, key,
+                                                   conversion_text(analysis.article))
+                self.index.add_conversion(capture_id, ref)
 
     def close(self, status: str = "finished", stats: Mapping[str, Any] | None = None) -> None:
         """Seal the WARC file, record the crawl's end."""

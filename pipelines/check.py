@@ -102,6 +102,19 @@ def check_pointers(root: Path, index: Index, report: CheckReport) -> None:
         elif target_uri(record) != row["url"]:
             report.problems.append(f"capture {row['id']}: record is for {target_uri(record)},"
                                    f" index says {row['url']}")
+    for row in index.conversion_pointers():
+        report.pointers += 1
+        try:
+            record, _ = read_record(root, (row["warc_file"], row["warc_offset"],
+                                           row["warc_length"]), payload=False)
+        except WarcError as exc:
+            report.problems.append(f"text of capture {row['capture_id']}: {exc}")
+            continue
+        refers = record.rec_headers.get_header("WARC-Refers-To")
+        if record.rec_type != "conversion" or refers != row["refers_to"]:
+            report.problems.append(f"text of capture {row['capture_id']}: pointer reads a"
+                                   f" {record.rec_type} record of {refers},"
+                                   f" index says a conversion of {row['refers_to']}")
     for row in index.article_pointers():
         report.articles += 1
         if row["record_type"] != "response":

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.index import Index
-from pipelines.reindex import capture_row
+from pipelines.reindex import capture_row, link_conversion
 from pipelines.warc import OPEN_SUFFIX, WarcError, iter_records, warc_label
 
 logger = logging.getLogger(__name__)
@@ -101,6 +101,8 @@ def reconcile(index: Index, root: Path, files: Iterable[Path], run_for: dict[str
         label = warc_label(path, root)
         rows = {r["warc_offset"]: r for r in index.db.query(
             "SELECT id, warc_offset, record_id FROM captures WHERE warc_file=?", [label])}
+        texts = {r["warc_offset"]: r["capture_id"] for r in index.db.query(
+            "SELECT capture_id, warc_offset FROM conversions WHERE warc_file=?", [label])}
         found: set[int] = set()
         run_id = run_for.get(label, default_run)
         try:
@@ -108,6 +110,9 @@ def reconcile(index: Index, root: Path, files: Iterable[Path], run_for: dict[str
                 found.add(stored.offset)
                 row = rows.get(stored.offset)
                 record = stored.record
+                if record.rec_type == "conversion" and stored.offset not in texts:
+                    link_conversion(index, stored, label)  # its page is not re-read again
+                    continue
                 if row is not None or record.rec_type not in ("response", "revisit"):
                     continue
                 if record.http_headers is None:
@@ -121,5 +126,8 @@ def reconcile(index: Index, root: Path, files: Iterable[Path], run_for: dict[str
             if offset not in found:
                 index.remove_capture(row["id"])
                 report.removed += 1
+        for offset, capture_id in texts.items():
+            if offset not in found:  # a pointer past what the file holds
+                index.remove_conversion(capture_id)
     index.commit()
     return report

@@ -125,6 +125,19 @@ def capture_row(stored: StoredRecord, label: str
     return target_uri(record), status, content_type, _capture_record(stored, label)
 
 
+def link_conversion(index: Index, stored: StoredRecord, label: str) -> bool:
+    """Index a conversion record (a capture's extracted text) under the capture it refers
+    to; False when that capture is not indexed (another tool's conversion of something
+    else)."""
+    refers_to = stored.record.rec_headers.get_header("WARC-Refers-To")
+    capture_id = index.capture_of_record(refers_to) if refers_to else None
+    if capture_id is None:
+        return False
+    index.add_conversion(capture_id, WarcRef(label, stored.offset, stored.length,
+                                             record_id(stored.record, label, stored.offset)))
+    return True
+
+
 def _crawl_of(path: Path) -> tuple[str, str]:
     """(crawl name, config digest) the file's warcinfo names; other tools' files are all
     of one crawl, "reindex"."""
@@ -218,6 +231,9 @@ def _captures(path: Path, root: Path, index: Index, run_id: int,
             record = stored.record
             # ARC files open with a filedesc:// record; warcio reads any text line as ARC.
             known += record.format == "warc" or target_uri(record).startswith("filedesc:")
+            if record.rec_type == "conversion":
+                link_conversion(index, stored, label)
+                continue
             if record.rec_type not in CAPTURE_TYPES:
                 continue
             if record.rec_type == "response" and record.http_headers is None:

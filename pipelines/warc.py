@@ -37,6 +37,7 @@ from pipelines.resync import Damage, Found, Reader, describe
 WARC_VERSION = "WARC/1.1"
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+CONVERSION_TYPE = "text/plain; charset=utf-8"  # a conversion record's block: the article text
 WARC_SPEC = "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"
 # The warcinfo field that carries the crawl's config (`read_stored_config`), so the WARC files
 # alone can rebuild the crawl's gates. One field of one line of JSON, ASCII-escaped (no line
@@ -271,6 +272,25 @@ class WarcWriter:
             revisit_of=original[0] if original else None,
             profile=profile,
         )
+
+    def write_conversion(self, url: str, refers_to: str, text: str) -> WarcRef:
+        """Append a conversion record: `text` (UTF-8 plain text) derived from the record
+        `refers_to`, so the archive alone carries what was read from the page."""
+        block = text.encode("utf-8")
+        record_id = self.record_ids()
+        return self._append(_record_bytes(
+            [
+                ("WARC-Type", "conversion"),
+                ("WARC-Record-ID", record_id),
+                ("WARC-Date", warc_date(self.clock())),
+                ("WARC-Target-URI", url),
+                ("WARC-Refers-To", refers_to),
+                ("WARC-Block-Digest", sha1_digest(block)),
+                ("WARC-Payload-Digest", sha1_digest(block)),
+                ("Content-Type", CONVERSION_TYPE),
+            ],
+            block,
+        ), record_id)
 
     def close(self) -> None:
         """Close the current file and drop its `.open` suffix."""

@@ -42,7 +42,8 @@ def write_config(path: Path, start_urls: list[str], name: str = "crash") -> Path
 def crawl_command(config: Path, archive: Path, proxy: str) -> list[str]:
     return [sys.executable, "-m", "crawler.cli", "crawl", str(config), "--archive",
             str(archive), "--proxy", proxy, "-s", "LOG_LEVEL=WARNING",
-            "-s", "LIPUTAN_PROGRESS=never", "-s", "LIPUTAN_EXTRACT_WORKERS=2"]
+            "-s", "LIPUTAN_PROGRESS=never", "-s", "LIPUTAN_EXTRACT_WORKERS=2",
+            "-s", "LIPUTAN_WARC_TEXT=True"]  # the articles' conversion records survive too
 
 
 def _children(pid: int) -> list[int]:
@@ -138,6 +139,7 @@ def audit(archive: Path, reference: set[str] | None = None, *, reindex: bool = T
     """The campaign's figures; every count but `requests_redone` should be 0."""
     files = sorted(archive.rglob("*.warc.gz"))
     records: dict[str, tuple[str, int]] = {}
+    texts: Counter = Counter()  # conversion records per response they were read from
     invalid = 0
     for path in files:
         check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(path)],
@@ -149,6 +151,8 @@ def audit(archive: Path, reference: set[str] | None = None, *, reindex: bool = T
                 if stored.record.rec_type in ("response", "revisit"):
                     records[stored.record.rec_headers.get_header("WARC-Record-ID")] = (
                         label, stored.offset)
+                elif stored.record.rec_type == "conversion":
+                    texts[stored.record.rec_headers.get_header("WARC-Refers-To")] += 1
         except WarcError:
             invalid += 1
     db = sqlite3.connect(archive / "index.db")
@@ -159,6 +163,10 @@ def audit(archive: Path, reference: set[str] | None = None, *, reindex: bool = T
     unfinished = db.execute("SELECT count(*) FROM frontier WHERE state != 'done'").fetchone()[0]
     runs = db.execute("SELECT count(*), group_concat(status) FROM runs").fetchone()
     articles = {r[0] for r in db.execute("SELECT url FROM articles")}
+    untexted = db.execute("SELECT count(*) FROM articles a LEFT JOIN conversions v"
+                          " ON v.capture_id=a.capture_id WHERE v.capture_id IS NULL"
+                          ).fetchone()[0] if texts else None
+    linked = {r[0] for r in db.execute("SELECT record_id FROM conversions")}
     db.close()
     figures = {
         "warc_files": len(files),
@@ -176,6 +184,8 @@ def audit(archive: Path, reference: set[str] | None = None, *, reindex: bool = T
         "runs": runs[0],
         "run_statuses": runs[1],
         "articles": len(articles),
+        "texts_twice": sum(1 for c in texts.values() if c > 1),
+        "articles_without_text": untexted,  # None: no conversion records (LIPUTAN_WARC_TEXT)
     }
     if reference is not None:
         figures["reference_urls_never_archived"] = len(reference - set(counts))
@@ -194,9 +204,11 @@ def audit(archive: Path, reference: set[str] | None = None, *, reindex: bool = T
         again = {r[0] for r in db.execute("SELECT url FROM articles")}
         captured = {r[0] for r in db.execute(
             "SELECT record_id FROM captures WHERE warc_file IS NOT NULL")}
+        relinked = {r[0] for r in db.execute("SELECT record_id FROM conversions")}
         db.close()
         figures["reindex_articles_differ"] = len(again ^ articles)
         figures["reindex_captures_differ"] = len(captured ^ set(indexed))
+        figures["reindex_texts_differ"] = len(relinked ^ linked)
     return figures
 
 

@@ -59,7 +59,8 @@ def test_kill_9_at_failpoints_and_random_moments_loses_and_duplicates_nothing(
     for name in ("open_files_left", "urls_archived_twice", "frontier_unfetched",
                  "captures_missing_from_index", "index_rows_pointing_at_nothing",
                  "warcs_failing_check", "reference_urls_never_archived",
-                 "reindex_articles_differ", "reindex_captures_differ"):
+                 "reindex_articles_differ", "reindex_captures_differ", "texts_twice",
+                 "articles_without_text", "reindex_texts_differ"):
         assert figures[name] == 0, (name, figures["twice"], figures)
     assert figures["runs"] == 1 and figures["run_statuses"] == "finished", figures
 

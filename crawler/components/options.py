@@ -34,6 +34,7 @@ class Options:
     warc_max_bytes: int
     warc_gzip_level: int
     warc_operator: str
+    warc_text: bool
     http_proxy: str
     progress: str
     progress_interval: float
@@ -90,6 +91,7 @@ class Options:
             warc_max_bytes=int(number("WARC_MAX_BYTES", int, 1, 1 << 50)),
             warc_gzip_level=int(number("WARC_GZIP_LEVEL", int, 0, 9)),
             warc_operator=operator,
+            warc_text=flag("WARC_TEXT"),
             http_proxy=proxy,
             progress=progress,
             progress_interval=number("PROGRESS_INTERVAL", float, 0.05, 3600),

@@ -94,6 +94,7 @@ class CrawlServices:
             gzip_level=options.warc_gzip_level,
             resume=options.resume,
             schedule_id=options.schedule_id,
+            conversions=options.warc_text,
         )
         crawler.signals.connect(self._seal, signal=signals.spider_closed, weak=False)
         return archive

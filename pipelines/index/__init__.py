@@ -32,7 +32,7 @@ from pipelines.versions import text_digest
 
 if TYPE_CHECKING:  # annotations only: opening an index need not load the extractors
     from pipelines.extract import Article, Link, PageAnalysis
-    from pipelines.warc import CaptureRecord
+    from pipelines.warc import CaptureRecord, WarcRef
 
 INDEX_NAME = "index.db"  # the one index of an archive, at its root
 SQLITE_MAX_INTEGER = (1 << 63) - 1  # the largest row id SQLite can hold
@@ -398,6 +398,7 @@ class Index:
                           {"c": capture_id})
         self.conn.execute("DELETE FROM article_versions WHERE capture_id=?", [capture_id])
         self.conn.execute("DELETE FROM article_pages WHERE capture_id=?", [capture_id])
+        self.conn.execute("DELETE FROM conversions WHERE capture_id=?", [capture_id])
         self.conn.execute("UPDATE captures SET revisit_of=NULL WHERE revisit_of=?", [capture_id])
         self.conn.execute("DELETE FROM captures WHERE id=?", [capture_id])
         self.conn.execute("UPDATE frontier SET state='queued' WHERE run_id=? AND key=?",
@@ -733,6 +734,35 @@ class Index:
             " c.warc_file, c.warc_offset, c.warc_length, c.record_id, c.record_type"
             " FROM articles a JOIN captures c ON c.id = a.capture_id ORDER BY a.id"
         )
+
+    def add_conversion(self, capture_id: int, ref: WarcRef) -> None:
+        """Where the conversion record (the extracted text) of a capture is; the first one
+        found stays (a crash can leave a second, unindexed, which reindex links the same)."""
+        self.conn.execute(
+            "INSERT INTO conversions (capture_id, warc_file, warc_offset, warc_length,"
+            " record_id) VALUES (?,?,?,?,?) ON CONFLICT(capture_id) DO NOTHING",
+            [capture_id, ref.file, ref.offset, ref.length, ref.record_id])
+        self._captures_pending = True
+        self._wrote()
+
+    def remove_conversion(self, capture_id: int) -> None:
+        self.conn.execute("DELETE FROM conversions WHERE capture_id=?", [capture_id])
+        self._wrote()
+
+    def has_conversion(self, capture_id: int) -> bool:
+        return self.conn.execute("SELECT 1 FROM conversions WHERE capture_id=?",
+                                 [capture_id]).fetchone() is not None
+
+    def capture_of_record(self, record_id: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM captures WHERE record_id=?",
+                                [record_id]).fetchone()
+        return int(row[0]) if row else None
+
+    def conversion_pointers(self) -> Iterator[dict[str, Any]]:
+        yield from self.db.query(
+            "SELECT v.capture_id, v.warc_file, v.warc_offset, v.warc_length, v.record_id,"
+            " c.record_id AS refers_to FROM conversions v JOIN captures c ON c.id=v.capture_id"
+            " ORDER BY v.capture_id")
 
     def capture_pointers(self) -> Iterator[dict[str, Any]]:
         yield from self.db.query(

@@ -261,6 +261,17 @@ def m007_clusters_links(db: Database) -> None:
     _fts_reindex_on_text_only(db)
 
 
+@migrations()
+def m008_conversions(db: Database) -> None:
+    """The extracted text of a capture, archived as a WARC conversion record
+    (LIPUTAN_WARC_TEXT): where that record is, one per capture."""
+    db["conversions"].create(
+        {"capture_id": int, "warc_file": str, "warc_offset": int, "warc_length": int,
+         "record_id": str},
+        pk="capture_id", foreign_keys=[("capture_id", "captures", "id")], if_not_exists=True,
+    )
+
+
 def _fts_reindex_on_text_only(db: Database) -> None:
     """The full-text update trigger fires for the indexed columns only: sqlite-utils' fires
     on any UPDATE of articles, so setting a cluster id (or a relevance) re-tokenised the
