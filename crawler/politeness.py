@@ -100,6 +100,20 @@ class HostPoliteness:
         self.until[host] = max(self.until.get(host, 0.0), ends)
         return Backoff(host, seconds, status, said is not None, wanted > self.max_wait)
 
+    def restore(self, host: str, retry_after: str, answered_at: datetime,
+                now: datetime | None = None) -> float:
+        """A Retry-After a dead process was waiting out, from its archived answer: the host
+        gets no request for what is left of it (returned; 0 when it is over)."""
+        said = retry_after_seconds(retry_after, answered_at)
+        if said is None:
+            return 0.0
+        left = min(said, self.max_wait) - ((now or datetime.now(UTC)) - answered_at
+                                           ).total_seconds()
+        if left <= 0:
+            return 0.0
+        self.until[host] = max(self.until.get(host, 0.0), self.clock() + left)
+        return left
+
     def resume_at(self, host: str) -> float:
         """Clock time before which `host` gets no request (0: not backed off)."""
         ends = self.until.get(host, 0.0)

@@ -188,7 +188,22 @@ def test_a_stop_does_not_wait_out_a_backoff_and_the_resumed_run_sends_what_waite
         assert proc.returncode == 130, err
         assert "Traceback" not in err and "liputan/politeness/held_at_shutdown" in err
         before = len(web.arrivals)
-        resumed = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
+        # The resumed run waits out what is left of the Retry-After, up to the cap.
+        resumed = subprocess.run([*command, "-s", "LIPUTAN_MAX_HOST_WAIT=3"], cwd=REPO,
+                                 capture_output=True, text=True, timeout=120)
         assert resumed.returncode == 0, resumed.stderr
         again = {a.path for a in web.arrivals[before:] if a.status == 200}
         assert "/p/0" in again  # the page the backoff held
+
+
+def test_a_resumed_run_waits_out_what_is_left_of_a_retry_after():
+    now = datetime(2026, 1, 5, 12, 0, 0, tzinfo=UTC)
+    policy = HostPoliteness(delay=0.0, clock=lambda: 100.0)
+    assert policy.restore("a.test", "30", now - timedelta(seconds=10), now=now) == 20.0
+    assert policy.resume_at("a.test") == 120.0
+    # An HTTP date counts from itself; one passed, or a bogus value, holds nothing back.
+    date = "Mon, 05 Jan 2026 12:00:05 GMT"
+    assert policy.restore("b.test", date, now - timedelta(seconds=1), now=now) == 5.0
+    assert policy.restore("c.test", "30", now - timedelta(seconds=40), now=now) == 0.0
+    assert policy.restore("d.test", "soon", now, now=now) == 0.0
+    assert policy.resume_at("c.test") == policy.resume_at("d.test") == 0.0

@@ -16,19 +16,24 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from twisted.internet import task
 
 from crawler.components.services import services
-from crawler.politeness import HostPoliteness
+from crawler.politeness import BACKOFF_STATUSES, HostPoliteness
+from pipelines.warc import WarcError, read_record
 
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+
+    from pipelines.archive import CrawlArchive
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +75,33 @@ class Politeness:
         stats.set_value(f"{STATS}/delay_jitter", self.policy.jitter)
         self.watch = task.LoopingCall(self._watch)
         self.watch.start(WATCH_INTERVAL, now=False)
+        archive = services(self.crawler).archive
+        if archive.resumed:
+            self._restore_backoffs(archive)
+
+    def _restore_backoffs(self, archive: CrawlArchive) -> None:
+        """A resumed run honours the Retry-After its dead process was waiting out: each
+        host whose last answer was "come back later" waits what is left of it."""
+        last: dict[str, dict[str, Any]] = {}
+        for capture in archive.index.run_captures(archive.run_id):
+            last[urlsplit(capture["url"]).hostname or ""] = capture
+        for host, capture in last.items():
+            if capture["status"] not in BACKOFF_STATUSES or not capture["warc_file"]:
+                continue
+            try:
+                record, _ = read_record(archive.root, (capture["warc_file"],
+                                                       capture["warc_offset"],
+                                                       capture["warc_length"]), payload=False)
+                answered_at = datetime.fromisoformat(capture["fetched_at"])
+            except (WarcError, ValueError, TypeError):
+                continue
+            header = record.http_headers.get_header("Retry-After") if record.http_headers \
+                else None
+            left = self.policy.restore(host, header, answered_at) if header else 0.0
+            if left:
+                self.crawler.stats.inc_value(f"{STATS}/backoffs_resumed")
+                logger.info("%s answered %d before the crawl stopped: no request to it for"
+                            " %.1f s more (its Retry-After)", host, capture["status"], left)
 
     def closed(self) -> None:
         if self.watch is not None and self.watch.running:
