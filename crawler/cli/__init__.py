@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from crawler import __version__
+from crawler.launch import EXIT_INTERRUPTED
 from pipelines.index import SQLITE_MAX_INTEGER
 from pipelines.lock import ArchiveBusy, ArchiveLock
 
@@ -55,7 +56,6 @@ def hold_archive(archive: Path, crawl: str = "", kind: str = "crawl") -> Archive
         raise fail(str(exc)) from exc
 
 
-EXIT_INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C (SIGINT)
 
 
 class _Commands(click.Group):
