@@ -233,3 +233,67 @@ def test_timeline_table_chart_and_plot(crawled, tmp_path):
     out = liputan("timeline", "--plot", str(tmp_path / "x.gif"), "--archive",
                   str(crawled.root))
     assert out.returncode == 1 and ".png or .svg" in out.stderr
+
+
+def test_search_writes_nothing_and_loads_neither_the_crawler_nor_sqlite_utils(crawled, tmp_path):
+    import hashlib
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    root = tmp_path / "archive"
+    shutil.copytree(crawled.root, root)
+    liputan("check", "--archive", str(root))  # no -wal left from the crawl's writer
+    index = root / "index.db"
+    before = (hashlib.sha256(index.read_bytes()).hexdigest(), os.stat(index).st_mtime_ns)
+    for args in (["search", "Almaty"], ["timeline", "--by", "month"], ["show", "1"]):
+        done = liputan(*args, "--archive", str(root))
+        assert done.returncode == 0, done.stderr
+    assert (hashlib.sha256(index.read_bytes()).hexdigest(), os.stat(index).st_mtime_ns
+            ) == before
+    # What a search imports (timings are benchmarks/search.py's): not Scrapy, not the
+    # extractors, not sqlite-utils (a writer's library, a tenth of a second to load).
+    code = ("import sys\nfrom crawler.cli import cli\n"
+            f"sys.argv = ['liputan', 'search', 'Almaty', '--archive', {str(root)!r}]\n"
+            "try:\n    cli(prog_name='liputan')\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('scrapy', 'trafilatura', 'sqlite_utils', 'twisted')"
+            " if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, timeout=60)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
+
+
+def test_an_index_of_an_earlier_schema_is_upgraded_once_by_a_read(crawled, tmp_path):
+    import shutil
+
+    root = tmp_path / "archive"
+    shutil.copytree(crawled.root, root)
+    db = sqlite3.connect(root / "index.db")
+    last = db.execute("SELECT max(rowid) FROM _sqlite_migrations").fetchone()[0]
+    db.execute("DELETE FROM _sqlite_migrations WHERE rowid=?", [last])  # one step behind
+    db.commit()
+    db.close()
+    first = liputan("search", "Almaty", "--archive", str(root))
+    assert first.returncode == 0 and "upgraded" in first.stderr, first.stderr
+    again = liputan("search", "Almaty", "--archive", str(root))
+    assert again.returncode == 0 and "upgraded" not in again.stderr
+    assert again.stdout == first.stdout
+
+
+def test_the_schema_version_counts_every_schema_step():
+    from pipelines.index import SCHEMA_VERSION
+
+    assert len(schema.migrations.pending(sqlite_utils.Database(memory=True))) == SCHEMA_VERSION
+
+
+def test_every_command_is_where_the_cli_looks_for_it():
+    import importlib
+
+    from crawler.cli import COMMAND_MODULES, cli
+
+    for module in set(COMMAND_MODULES.values()):
+        importlib.import_module(f"crawler.cli.{module}")
+    assert set(cli.commands) == set(COMMAND_MODULES)

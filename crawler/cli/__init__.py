@@ -8,6 +8,7 @@ archive.py (upkeep), runs.py (the run history and reports), serve.py (the web UI
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -61,6 +62,17 @@ def hold_archive(archive: Path, crawl: str = "", kind: str = "crawl") -> Archive
 class _Commands(click.Group):
     """The `liputan` group: Ctrl-C in any command is one line and exit 130 (click's own
     answer is "Aborted!" and exit 1; a crawl says how to resume before it exits 130)."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMAND_MODULES.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            importlib.import_module(f"crawler.cli.{module}")
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        for module in sorted(set(COMMAND_MODULES.values())):
+            importlib.import_module(f"crawler.cli.{module}")
+        return super().list_commands(ctx)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -140,13 +152,17 @@ def main() -> None:
     cli(prog_name="liputan")  # also under `python -m crawler.cli`: usage lines say liputan
 
 
-# The commands, by the user they serve (each module adds its own to the group).
-from crawler.cli import archive as _archive  # noqa: E402, F401
-from crawler.cli import crawl as _crawl  # noqa: E402, F401
-from crawler.cli import graph as _graph  # noqa: E402, F401
-from crawler.cli import history as _history  # noqa: E402, F401
-from crawler.cli import package as _package  # noqa: E402, F401
-from crawler.cli import research as _research  # noqa: E402, F401
-from crawler.cli import runs as _runs  # noqa: E402, F401
-from crawler.cli import schedule as _schedule  # noqa: E402, F401
-from crawler.cli import serve as _serve  # noqa: E402, F401
+# The commands, by the module that defines them (each adds its own to the group): one is
+# imported when its command runs, so a search does not load the crawler; `liputan --help`
+# imports them all. tests/test_cli_errors.py checks this against what the modules define.
+COMMAND_MODULES = {
+    "crawl": "crawl", "demo": "crawl",
+    "extract": "archive", "reindex": "archive", "check": "archive", "regate": "archive",
+    "package": "package",
+    "search": "research", "export": "research", "timeline": "research", "show": "research",
+    "clusters": "graph", "links": "graph", "graph": "graph",
+    "history": "history", "diff": "history",
+    "runs": "runs", "report": "runs",
+    "schedule": "schedule", "scheduler": "schedule",
+    "serve": "serve",
+}

@@ -80,15 +80,35 @@ def _is_date(value: str) -> bool:
     return True
 
 
+def upgraded(conn: sqlite3.Connection, path: Path) -> bool:
+    """True when the index has this Liputan's schema. An index written by an earlier one
+    is upgraded once (a write, the only one a read command makes); when it cannot be (a
+    read-only copy), one line says what to do."""
+    from pipelines.index import SCHEMA_VERSION, Index, schema_steps
+
+    if schema_steps(conn) >= SCHEMA_VERSION:
+        return True
+    try:
+        Index(path).close()
+    except sqlite3.Error as exc:
+        raise fail(f"{path} was written by an earlier Liputan and cannot be upgraded here"
+                   f" ({exc}); open a writable copy once with `liputan check --archive DIR`"
+                   ) from exc
+    click.echo(f"upgraded {path} to this Liputan's index schema", err=True)
+    return False
+
+
 @contextmanager
 def research_index(archive: Path) -> Iterator[sqlite3.Connection]:
     """A read-only connection to the archive's index (a crawl may be writing it), with
     query errors as one-line messages."""
-    from pipelines.index import Index, SearchQueryError, open_readonly
+    from pipelines.index import SearchQueryError, open_readonly
 
     path = index_path(archive)
-    Index(path).close()  # an index written by an earlier Liputan gets the current schema
     conn = open_readonly(path)
+    if not upgraded(conn, path):
+        conn.close()
+        conn = open_readonly(path)
     try:
         yield conn
     except SearchQueryError as exc:

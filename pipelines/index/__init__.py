@@ -19,10 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-
 from pipelines.failpoints import failpoint
-from pipelines.index import research, schema
+from pipelines.index import research
 from pipelines.index.research import SearchHit, Selection
 from pipelines.index.research import SearchQueryError as SearchQueryError  # re-exported
 from pipelines.links import link_host
@@ -35,6 +33,11 @@ if TYPE_CHECKING:  # annotations only: opening an index need not load the extrac
     from pipelines.warc import CaptureRecord, WarcRef
 
 INDEX_NAME = "index.db"  # the one index of an archive, at its root
+# How many schema steps (pipelines/index/schema.py, tests/test_index.py counts them) this
+# Liputan applies: a reader compares it with what an index has, without importing
+# sqlite-utils (a tenth of a second, most of a search's start-up).
+SCHEMA_VERSION = 8
+MIGRATION_SET = "liputan"
 SQLITE_MAX_INTEGER = (1 << 63) - 1  # the largest row id SQLite can hold
 
 
@@ -57,6 +60,16 @@ def open_readonly(path: Path | str) -> sqlite3.Connection:
     return conn
 
 
+def schema_steps(conn: sqlite3.Connection) -> int:
+    """How many of Liputan's schema steps an index has had (read-only)."""
+    try:
+        row = conn.execute("SELECT count(*) FROM _sqlite_migrations WHERE migration_set=?",
+                           [MIGRATION_SET]).fetchone()
+    except sqlite3.OperationalError:  # an index from before the migrations table
+        return 0
+    return int(row[0])
+
+
 def local_day(published_at: str | None) -> str | None:
     """The outlet's calendar day of a publication time: `published_at` keeps the outlet's
     UTC offset, so its date part is the day the outlet's readers saw (not the UTC day)."""
@@ -74,6 +87,8 @@ class Index:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # check_same_thread=False: the crawl writes from the reactor thread, tests may not.
+        import sqlite_utils  # writers only: readers open the file with open_readonly
+
         conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
         self.conn = conn  # raw connection for writes: sqlite-utils commits each execute()
         self.db = sqlite_utils.Database(conn)
@@ -89,6 +104,8 @@ class Index:
 
     # -- schema -----------------------------------------------------------------------------
     def ensure_schema(self) -> None:
+        from pipelines.index import schema
+
         schema.apply(self.db)
         self.db.conn.commit()
 

@@ -1,7 +1,8 @@
 """The index schema, as sqlite-utils migrations: each change is a named step applied once,
 in order, so an index written by any earlier Liputan opens in this one.
 
-Add a step at the end; never edit one that has shipped.
+Add a step at the end, and count it in SCHEMA_VERSION (pipelines/index/__init__.py); never
+edit one that has shipped.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-migrations = Migrations("liputan")
+from pipelines.index import MIGRATION_SET
+
+migrations = Migrations(MIGRATION_SET)
 
 
 @migrations()
