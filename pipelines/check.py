@@ -11,9 +11,10 @@ seals what a dead process left open and reconciles the index (pipelines/recovery
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipelines.decoding import MAX_BODY_BYTES
 from pipelines.index import INDEX_NAME, Index
@@ -86,14 +87,22 @@ def check_digests(path: Path, report: CheckReport, label: str | None = None) -> 
         report.problems.append(f"{path}: no WARC records")
 
 
+def _pointed(root: Path, row: Mapping[str, Any], report: CheckReport, what: str) -> Any:
+    """The record an index row points at (headers only), or None with the problem noted."""
+    report.pointers += 1
+    try:
+        record, _ = read_record(root, (row["warc_file"], row["warc_offset"],
+                                       row["warc_length"]), payload=False)
+    except WarcError as exc:
+        report.problems.append(f"{what}: {exc}")
+        return None
+    return record
+
+
 def check_pointers(root: Path, index: Index, report: CheckReport) -> None:
     for row in index.capture_pointers():
-        report.pointers += 1
-        try:
-            record, _ = read_record(root, (row["warc_file"], row["warc_offset"],
-                                           row["warc_length"]), payload=False)
-        except WarcError as exc:
-            report.problems.append(f"capture {row['id']} ({row['url']}): {exc}")
+        record = _pointed(root, row, report, f"capture {row['id']} ({row['url']})")
+        if record is None:
             continue
         record_id = record_id_of(record, row["warc_file"], row["warc_offset"])
         if record_id != row["record_id"]:
@@ -103,12 +112,8 @@ def check_pointers(root: Path, index: Index, report: CheckReport) -> None:
             report.problems.append(f"capture {row['id']}: record is for {target_uri(record)},"
                                    f" index says {row['url']}")
     for row in index.conversion_pointers():
-        report.pointers += 1
-        try:
-            record, _ = read_record(root, (row["warc_file"], row["warc_offset"],
-                                           row["warc_length"]), payload=False)
-        except WarcError as exc:
-            report.problems.append(f"text of capture {row['capture_id']}: {exc}")
+        record = _pointed(root, row, report, f"text of capture {row['capture_id']}")
+        if record is None:
             continue
         refers = record.rec_headers.get_header("WARC-Refers-To")
         if record.rec_type != "conversion" or refers != row["refers_to"]:
